@@ -1,0 +1,134 @@
+/**
+ * One keyed aggregation operator (reduceByKey / countByValue with a built-in reducer) on the
+ * kernels. Its table lives in kernel memory across batches: emptied, not freed, after each
+ * batch, so a steady stream never regrows it. Big batches are split into row ranges aggregated
+ * by the worker pool into per-worker partial tables, then merged; small ones run inline.
+ */
+import { Agg, ValueKind, type KeyKind } from './abi.js';
+import type { PairColumns } from '../batch/columns.js';
+import type { Reducer } from '../reducers.js';
+import type { KernelEngine } from './engine.js';
+import { batchKeyForm, copyBatchIn, type KernelInput } from './keyed-input.js';
+import { exportColumns, type KeyForm } from './results.js';
+import { StringKeys } from './string-keys.js';
+import { keyBytes } from './transfer.js';
+
+interface Table {
+  readonly ptr: number;
+  readonly keyKind: KeyKind;
+  readonly valueKind: ValueKind;
+}
+
+export class KeyedAggregation {
+  private table: Table | undefined;
+  private partials: number[] = [];
+  private strings: StringKeys | undefined;
+  private keyForm: KeyForm | undefined;
+  private lastSize = 1024;
+
+  constructor(
+    private readonly engine: KernelEngine,
+    private readonly reducer: Reducer<unknown, unknown>,
+  ) {
+    engine.track(this);
+  }
+
+  /** Aggregates all partitions of a batch into one result partition. */
+  async run(parts: readonly PairColumns[]): Promise<PairColumns> {
+    const k = this.engine.kernels;
+    const withValues = this.reducer.aggMask !== Agg.COUNT;
+    const who = `reduceByKey(${this.reducer.name})`;
+    const form = batchKeyForm(parts, this.keyForm, who);
+    this.keyForm = form;
+    const inputs = copyBatchIn(k, parts, form, who, () => (this.strings ??= new StringKeys(k)), withValues);
+    try {
+      const table = this.tableFor(inputs[0]!);
+      for (const input of inputs) {
+        if (input.values.kind !== table.valueKind) throw new TypeError(`reduceByKey(${this.reducer.name}): partitions of one batch have values of different types`);
+        await this.add(table, input);
+      }
+      const size = k.aggSize(table.ptr);
+      this.lastSize = Math.max(1024, size);
+      const result = exportColumns(k, k.aggExport, table.ptr, size, table.keyKind, form, table.valueKind, this.reducer, this.strings?.strings);
+      k.aggClear(table.ptr);
+      return result;
+    } finally {
+      for (const input of inputs) input.free();
+    }
+  }
+
+  private tableFor(input: KernelInput): Table {
+    const k = this.engine.kernels;
+    if (this.table && (this.table.keyKind !== input.keys.kind || this.table.valueKind !== input.values.kind)) {
+      this.freeTables();
+    }
+    if (!this.table) {
+      const ptr = k.aggNew(input.keys.kind, input.values.kind, this.reducer.aggMask, this.lastSize);
+      if (ptr === 0) throw new RangeError('Sluice kernels are out of memory creating an aggregation table');
+      this.table = { ptr, keyKind: input.keys.kind, valueKind: input.values.kind };
+    }
+    return this.table;
+  }
+
+  /** Folds one partition into the table: inline, or split over the workers and merged. */
+  private async add(table: Table, input: KernelInput): Promise<void> {
+    const k = this.engine.kernels;
+    const n = input.keys.length;
+    const pool = this.engine.poolFor(n);
+    if (!pool) {
+      k.aggAdd(table.ptr, input.keys.ptr, input.values.ptr, n);
+      return;
+    }
+    // The calling thread takes the first share itself (it would only wait otherwise), so
+    // `workers` threads in all share the batch, one per core.
+    const shares = pool.size + 1;
+    while (this.partials.length < pool.size) {
+      const ptr = k.aggNew(table.keyKind, table.valueKind, this.reducer.aggMask, this.lastSize);
+      if (ptr === 0) throw new RangeError('Sluice kernels are out of memory creating an aggregation table');
+      this.partials.push(ptr);
+    }
+    const keyStride = keyBytes(table.keyKind);
+    const valueStride = table.valueKind === ValueKind.I32 ? 4 : 8;
+    const range = (share: number): { keys: number; values: number; n: number } => {
+      const from = Math.floor((share * n) / shares);
+      const to = Math.floor(((share + 1) * n) / shares);
+      return { keys: input.keys.ptr + from * keyStride, values: input.values.ptr === 0 ? 0 : input.values.ptr + from * valueStride, n: to - from };
+    };
+    const tasks: Promise<void>[] = [];
+    for (let share = 1; share < shares; share++) {
+      const r = range(share);
+      if (r.n > 0) tasks.push(pool.run({ op: 'aggAdd', table: this.partials[share - 1]!, ...r }));
+    }
+    const mine = range(0);
+    let inlineError: unknown;
+    try {
+      k.aggAdd(table.ptr, mine.keys, mine.values, mine.n);
+    } catch (error) {
+      inlineError = error;
+    }
+    // Every task must have finished with the shared input before it is freed, even on failure.
+    const settled = await Promise.allSettled(tasks);
+    if (inlineError !== undefined) throw inlineError;
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const partial of this.partials) {
+      k.aggMerge(table.ptr, partial);
+      k.aggClear(partial);
+    }
+  }
+
+  private freeTables(): void {
+    const k = this.engine.kernels;
+    if (this.table) k.aggFree(this.table.ptr);
+    for (const p of this.partials) k.aggFree(p);
+    this.table = undefined;
+    this.partials = [];
+  }
+
+  /** Releases the table(s) and the dictionary. */
+  free(): void {
+    this.freeTables();
+    this.strings?.free();
+    this.strings = undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'assembly/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 20_000,
+    // Socket and file-source suites bind ports and directories; keep suites in separate workers.
+    pool: 'forks',
+  },
+});
