@@ -3,6 +3,7 @@
  * `start()` it; batches are generated every batch interval until `stop()`.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Batch, Pair } from './batch/batch.js';
 import { IllegalStateError, describe } from './errors.js';
@@ -14,6 +15,7 @@ import { ListenerBus } from './scheduler/listener-bus.js';
 import type { StreamingListener } from './scheduler/listener.js';
 import { requirePositiveDuration, type Duration, type Time } from './time.js';
 import { KernelEngine } from './kernels/engine.js';
+import { describeOperators, type RuntimeStatus } from './runtime-status.js';
 import { DStream, TransformedDStream, UnionDStream, type InputDStream } from './dstream/internal.js';
 import { QueueInputDStream, type QueueItem, type QueueStreamOptions } from './sources/queue.js';
 import { SocketInputDStream, type SocketStreamOptions } from './sources/socket.js';
@@ -72,6 +74,8 @@ export class StreamingContext {
   private readonly maxTaskFailures: number;
   private readonly workers: number | undefined;
   private engine: Promise<KernelEngine> | undefined;
+  private engineLoaded: KernelEngine | undefined;
+  private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private currentState: StreamingContextState = 'initialized';
   private checkpointDir: string | undefined;
   private scheduler: JobScheduler | undefined;
@@ -81,6 +85,7 @@ export class StreamingContext {
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
   private startTimeMs: Time | undefined;
+  private commits: Promise<void> = Promise.resolve();
 
   constructor(options: StreamingContextOptions) {
     this.batchInterval = requirePositiveDuration(options.batchInterval, 'batchInterval');
@@ -205,7 +210,10 @@ export class StreamingContext {
       clock: this.clock,
       bus: this.listenerBus,
       maxTaskFailures: this.maxTaskFailures,
-      onBatchDone: (time) => this.graph.clearMetadata(time),
+      onBatchDone: (time) => {
+        this.graph.clearMetadata(time);
+        this.commitInputs(time);
+      },
       onFatalError: (error) => void this.fail(error),
     });
     const generator = new JobGenerator(this.clock, this.batchInterval, this.graph, scheduler, (error) => void this.fail(error));
@@ -280,8 +288,30 @@ export class StreamingContext {
         );
       }
     }
+    // The last batches' offsets are committed before the connections that commit them close.
+    await this.commits;
+    for (const hook of this.stopHooks) {
+      try {
+        await hook();
+      } catch (error) {
+        process.emitWarning(`A stop hook of "${this.appName}" failed: ${describe(error)}`, 'SluiceStopWarning');
+      }
+    }
     await Promise.all(inputs.map((s) => this.stopInput(s, () => s.stop())));
     await this.closeKernels();
+  }
+
+  /**
+   * Commits the inputs for a batch whose outputs all succeeded. Commits run one after another,
+   * in batch order, without holding up the next batch; a failed commit is the source's to report
+   * (its records are delivered again: at-least-once), never the job's failure.
+   */
+  private commitInputs(time: Time): void {
+    this.commits = this.commits.then(() =>
+      this.graph.commitInputs(time).catch((error) => {
+        process.emitWarning(`Committing the inputs of batch ${time} failed: ${describe(error)}`, 'SluiceCommitWarning');
+      }),
+    );
   }
 
   /** Frees the operators' kernel memory and stops the workers. */
@@ -331,8 +361,27 @@ export class StreamingContext {
 
   /** @internal The kernel engine, loaded on first use and closed when the context stops. */
   kernelEngine(): Promise<KernelEngine> {
-    this.engine ??= KernelEngine.create(this.workers === undefined ? {} : { workers: this.workers });
+    this.engine ??= KernelEngine.create(this.workers === undefined ? {} : { workers: this.workers }).then((e) => (this.engineLoaded = e));
     return this.engine;
+  }
+
+  /**
+   * @internal Runs `hook` when the context stops, after the last batch and before the inputs
+   * and kernels close (sinks close their connections here). Hooks run in registration order.
+   */
+  addStopHook(hook: () => Promise<void> | void): void {
+    this.stopHooks.push(hook);
+  }
+
+  /** The graph with per-operator records and state sizes, worker utilisation and checkpoint age. */
+  runtimeStatus(): RuntimeStatus {
+    const inputIds = new Set(this.graph.inputStreams.map((s) => s.id));
+    const outputs = this.graph.outputStreams as unknown as DStream<unknown>[];
+    return {
+      operators: describeOperators(outputs, inputIds),
+      workers: { threads: this.workers ?? availableParallelism(), utilization: this.engineLoaded?.workerUtilization },
+      checkpoint: { directory: this.checkpointDir, lastCheckpointTime: undefined },
+    };
   }
 
   /** @internal The error that stopped the context, if any. */

@@ -60,7 +60,8 @@ export class DStreamGraph {
     await Promise.all(
       this.inputStreams.map(async (s) => {
         const batch = await s.cutBatch(time);
-        infos.set(s.id, { inputStreamId: s.id, name: s.name, numRecords: batch?.count() ?? 0, metadata: s.takeMetadata(time) });
+        const { metadata, counters } = s.takeMetadata(time);
+        infos.set(s.id, { inputStreamId: s.id, name: s.name, numRecords: batch?.count() ?? 0, metadata, ...counters });
       }),
     );
     return infos;
@@ -73,6 +74,11 @@ export class DStreamGraph {
   clearMetadata(time: Time): void {
     for (const s of this.outputStreams) s.clearMetadata(time);
     for (const s of this.inputStreams) s.clearMetadata(time);
+  }
+
+  /** Commits the inputs' offsets or acknowledgements for the batch at `time` (all outputs succeeded). */
+  async commitInputs(time: Time): Promise<void> {
+    await Promise.all(this.inputStreams.map((s) => s.commit(time)));
   }
 
   hasPendingInput(): boolean {

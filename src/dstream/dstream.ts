@@ -25,6 +25,7 @@ import {
 import { formatRecord } from '../format-record.js';
 import { count, isReducer, sum, type Reducer } from '../reducers.js';
 import { writeTextFileAtomically } from '../sinks/text-files.js';
+import type { Sink } from '../sinks/sink.js';
 
 /** A sequence of batches, one per slide interval. Create one from a `StreamingContext` source. */
 export abstract class DStream<T> {
@@ -43,6 +44,21 @@ export abstract class DStream<T> {
   protected checkpointDuration: Duration | undefined;
 
   private readonly generated = new Map<Time, Promise<Batch<T> | undefined>>();
+  private lastComputedTime: Time = -Infinity;
+  private lastComputedRecords = 0;
+
+  /** @internal Records in the latest batch this stream computed, and its time (for the UI). */
+  get lastBatchRecords(): { time: Time; records: number } | undefined {
+    return this.lastComputedTime === -Infinity ? undefined : { time: this.lastComputedTime, records: this.lastComputedRecords };
+  }
+
+  /**
+   * @internal Keys held as state by a stateful operator (updateStateByKey, mapWithState,
+   * window aggregations), for the UI; `undefined` for stateless streams.
+   */
+  get stateSize(): number | undefined {
+    return undefined;
+  }
 
   constructor(readonly ssc: StreamingContext) {
     if (ssc.state !== 'initialized') {
@@ -119,6 +135,12 @@ export abstract class DStream<T> {
     if (!this.isTimeValid(time)) return Promise.resolve(undefined);
     const batch = this.compute(time);
     this.generated.set(time, batch);
+    batch.then((b) => {
+      if (b && time >= this.lastComputedTime) {
+        this.lastComputedTime = time;
+        this.lastComputedRecords = b.count();
+      }
+    }, () => undefined);
     batch.catch(() => {
       if (this.generated.get(time) === batch) this.generated.delete(time);
     });
@@ -509,6 +531,25 @@ export abstract class DStream<T> {
   /** Runs `fn` on every batch. A returned promise is awaited before the next batch starts. */
   foreachRDD(fn: (batch: Batch<T>, time: Time) => void | Promise<void>): void {
     new ForEachDStream(this, 'foreachRDD', fn).register();
+  }
+
+  /**
+   * Writes every batch to a data-store sink, e.g. `stream.saveTo(sinks.duckdb({ path, table }))`.
+   * The sink is opened before the first batch and closed when the context stops.
+   */
+  saveTo(sink: Sink<T>): void {
+    let opened: Promise<void> | undefined;
+    const open = () => (opened ??= Promise.resolve(sink.open?.()).catch((error: unknown) => {
+      opened = undefined; // a failed open is tried again with the batch's retry
+      throw error;
+    }));
+    this.ssc.addStopHook(async () => {
+      if (opened) await opened.then(() => sink.close?.(), () => undefined);
+    });
+    new ForEachDStream(this, `saveTo ${sink.name}`, async (batch, time) => {
+      await open();
+      await sink.write(batch, time);
+    }).register();
   }
 
   /**

@@ -4,11 +4,12 @@
  */
 import type { Batch } from '../batch/batch.js';
 import type { Duration, Time } from '../time.js';
+import type { InputCounters } from '../scheduler/listener.js';
 import { DStream } from './internal.js';
 import type { StreamingContext } from '../context.js';
 
 export abstract class InputDStream<T> extends DStream<T> {
-  private readonly metadata = new Map<Time, Record<string, unknown>>();
+  private readonly metadata = new Map<Time, { metadata: Record<string, unknown>; counters: InputCounters }>();
   /** The batch time being cut right now, if any. */
   private cuttingTime: Time | undefined;
   private lastCutTime: Time = -Infinity;
@@ -42,16 +43,28 @@ export abstract class InputDStream<T> extends DStream<T> {
     return false;
   }
 
-  /** Records source-specific details of the batch at `time` (offsets, files, drop counts). */
-  protected reportMetadata(time: Time, metadata: Record<string, unknown>): void {
-    this.metadata.set(time, metadata);
+  /**
+   * Records source-specific details of the batch at `time` (offsets, files, drop counts), and
+   * the counters every decoding source reports (malformed, dropped, rate limit).
+   */
+  protected reportMetadata(time: Time, metadata: Record<string, unknown>, counters: InputCounters = {}): void {
+    this.metadata.set(time, { metadata, counters });
   }
 
   /** @internal The metadata reported for `time`, forgotten once read. */
-  takeMetadata(time: Time): Record<string, unknown> {
-    const m = this.metadata.get(time) ?? {};
+  takeMetadata(time: Time): { metadata: Record<string, unknown>; counters: InputCounters } {
+    const m = this.metadata.get(time) ?? { metadata: {}, counters: {} };
     this.metadata.delete(time);
     return m;
+  }
+
+  /**
+   * Called once every output operation of the batch at `time` has succeeded, in batch order:
+   * the moment a source commits offsets or acknowledges messages (at-least-once delivery). A
+   * batch that fails for good is never committed, so its records are delivered again.
+   */
+  commit(time: Time): Promise<void> | void {
+    void time;
   }
 
   /**

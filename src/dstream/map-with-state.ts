@@ -161,6 +161,7 @@ interface StatePartition<K, S, M> {
 /** The state after every batch, by partition. Not public: users see mapped records and snapshots. */
 class InternalMapWithStateDStream<K, V, S, M> extends DStream<StatePartition<K, S, M>> {
   readonly name = 'mapWithState';
+  private keys = 0;
 
   constructor(
     private readonly parent: DStream<Pair<K, V>>,
@@ -168,6 +169,11 @@ class InternalMapWithStateDStream<K, V, S, M> extends DStream<StatePartition<K, 
   ) {
     super(parent.ssc);
     this.mustCheckpoint = true;
+  }
+
+  /** Keys in the state after the latest batch. */
+  override get stateSize(): number {
+    return this.keys;
   }
 
   get dependencies(): readonly DStream<unknown>[] {
@@ -185,9 +191,9 @@ class InternalMapWithStateDStream<K, V, S, M> extends DStream<StatePartition<K, 
     const previousMaps = previous ? previous.partitions.map((p) => p[0]!.states) : this.initialMaps(time, numPartitions);
     const partitionedData = data.partitionBy(numPartitions);
     const timeoutThreshold = this.spec.idleTimeout === undefined ? undefined : time - this.spec.idleTimeout;
-    return Batch.fromPartitions(
-      partitionedData.partitions.map((records, p) => [this.updatePartition(previousMaps[p]!, records, time, timeoutThreshold)]),
-    );
+    const parts = partitionedData.partitions.map((records, p) => [this.updatePartition(previousMaps[p]!, records, time, timeoutThreshold)]);
+    this.keys = parts.reduce((n, [part]) => n + part!.states.size, 0);
+    return Batch.fromPartitions(parts);
   }
 
   private initialMaps(time: Time, numPartitions: number): KeyMap<K, StateEntry<S>>[] {
@@ -239,6 +245,10 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
   constructor(parent: DStream<Pair<K, V>>, spec: StateSpec<K, V, S, M>) {
     super(parent.ssc);
     this.internal = new InternalMapWithStateDStream(parent, spec);
+  }
+
+  override get stateSize(): number {
+    return this.internal.stateSize;
   }
 
   get dependencies(): readonly DStream<unknown>[] {

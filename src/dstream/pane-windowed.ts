@@ -56,6 +56,11 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
     parent.remember(slide);
   }
 
+  /** Keys with a value in the window after the latest batch. */
+  override get stateSize(): number | undefined {
+    return this.lastBatchRecords?.records ?? 0;
+  }
+
   get dependencies(): readonly DStream<unknown>[] {
     return [this.parent];
   }

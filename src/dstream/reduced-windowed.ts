@@ -40,6 +40,11 @@ export class ReducedWindowedDStream<K, V> extends DStream<Pair<K, V>> {
     this.reduced.remember(windowDuration);
   }
 
+  /** Keys in the window after the latest batch. */
+  override get stateSize(): number | undefined {
+    return this.lastBatchRecords?.records ?? 0;
+  }
+
   get dependencies(): readonly DStream<unknown>[] {
     return [this.reduced];
   }

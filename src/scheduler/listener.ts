@@ -11,7 +11,25 @@ export interface StreamInputInfo {
   readonly numRecords: number;
   /** Source-specific details, e.g. offset ranges or the files read. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** Records that could not be decoded (malformed or oversize) in this batch, if the source decodes. */
+  readonly malformedRecords?: number;
+  /** Of those, records written to the dead-letter sink. */
+  readonly deadLetteredRecords?: number;
+  /** Records received but dropped because the source's memory budget was full. */
+  readonly droppedRecords?: number;
+  /**
+   * The rate limit this batch was cut under (records/s): the smaller of the configured maximum
+   * and the backpressure estimate, if either applies.
+   */
+  readonly rateLimit?: number;
+  /** Bytes received and not yet processed when the batch was cut (the source's memory in use). */
+  readonly bufferedBytes?: number;
 }
+
+/** The counters an input stream reports with a batch; see {@link StreamInputInfo}. */
+export type InputCounters = Partial<
+  Pick<StreamInputInfo, 'malformedRecords' | 'deadLetteredRecords' | 'droppedRecords' | 'rateLimit' | 'bufferedBytes'>
+>;
 
 /** The status of one output operation of one batch. */
 export interface OutputOperationInfo {
