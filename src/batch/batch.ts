@@ -4,6 +4,7 @@
  * hash-partition their output by key, so equal keys always meet in the same partition.
  */
 import { KeyMap, partitionOf } from './keys.js';
+import { Table, Vector } from 'apache-arrow';
 import { isArrow, keyAt, pairColumnsOfArrow, pairsOf, valueAt, rowsOfArrow, type ArrowBatch, type PairColumns } from './columns.js';
 
 /** A key-value record: Spark's `(K, V)` tuple. */
@@ -26,16 +27,26 @@ export class Batch<T> {
    * from them only when asked for.
    */
   readonly columns: readonly PairColumns[] | undefined;
+  /**
+   * The Arrow table the batch was made from, when it is not a key/value table (e.g. a source's
+   * decoded records): kept so that column-wise operations such as `toPairs` never build a JS
+   * object per record. Its rows (plain objects) are made only when asked for.
+   */
+  readonly arrow: ArrowBatch | undefined;
 
-  private constructor(partitions: readonly (readonly T[])[] | undefined, columns?: readonly PairColumns[]) {
+  private constructor(partitions: readonly (readonly T[])[] | undefined, columns?: readonly PairColumns[], arrow?: ArrowBatch) {
     this.rows = partitions && partitions.length === 0 ? [[]] : partitions;
     this.columns = columns && columns.length === 0 ? undefined : columns;
-    if (!this.rows && !this.columns) this.rows = [[]];
+    this.arrow = arrow;
+    if (!this.rows && !this.columns && !this.arrow) this.rows = [[]];
   }
 
   /** The partitions, each an array of records. Never mutate them. */
   get partitions(): readonly (readonly T[])[] {
-    this.rows ??= this.columns!.map((c) => pairsOf(c) as T[]);
+    if (!this.rows) {
+      const rows = this.columns ? this.columns.map((c) => pairsOf(c) as T[]) : (rowsOfArrow(this.arrow!) as T[][]);
+      this.rows = rows.length === 0 ? [[]] : rows;
+    }
     return this.rows;
   }
 
@@ -52,7 +63,7 @@ export class Batch<T> {
    */
   static fromArrow<T = unknown>(arrow: ArrowBatch): Batch<T> {
     const columns = pairColumnsOfArrow(arrow);
-    return columns ? new Batch<T>(undefined, columns) : new Batch<T>(rowsOfArrow(arrow) as T[][]);
+    return columns ? new Batch<T>(undefined, columns) : new Batch<T>(undefined, undefined, arrow);
   }
 
   /** True for an Arrow Table or RecordBatch. */
@@ -99,11 +110,13 @@ export class Batch<T> {
   }
 
   get numPartitions(): number {
+    if (!this.rows && this.arrow) return Math.max(1, this.arrow instanceof Table ? this.arrow.batches.length : 1);
     return this.columns?.length ?? this.partitions.length;
   }
 
   /** Number of records in the batch. */
   count(): number {
+    if (!this.rows && this.arrow) return this.arrow.numRows;
     let n = 0;
     for (const p of this.columns ?? this.partitions) n += p.length;
     return n;
@@ -127,6 +140,11 @@ export class Batch<T> {
   /** The first `n` records (a columnar batch makes only those). */
   take(n: number): T[] {
     const out: T[] = [];
+    if (!this.rows && this.arrow) {
+      const limit = Math.min(n, this.arrow.numRows);
+      for (let i = 0; i < limit; i++) out.push(this.arrow.get(i)!.toJSON() as T);
+      return out;
+    }
     if (!this.rows && this.columns) {
       for (const c of this.columns) {
         for (let i = 0; i < c.length && out.length < n; i++) out.push([keyAt(c.keys, i), valueAt(c.values, i)] as T);
@@ -140,6 +158,28 @@ export class Batch<T> {
       }
     }
     return out;
+  }
+
+  /**
+   * `[record[keyField], record[valueField]]` for every record. A batch of decoded Arrow records
+   * hands the two columns over as they are, so the pairs stay columnar for the kernels and no
+   * object is made per record.
+   */
+  toPairs<K, V>(keyField: string, valueField: string): Batch<Pair<K, V>> {
+    if (!this.rows && this.arrow) {
+      const table = this.arrow instanceof Table ? this.arrow : new Table(this.arrow);
+      const key = table.getChild(keyField);
+      const value = table.getChild(valueField);
+      if (!key || !value) {
+        const names = table.schema.fields.map((f) => f.name).join(', ');
+        throw new Error(`toPairs: the records have no field "${key ? valueField : keyField}" (fields: ${names})`);
+      }
+      return Batch.fromArrow(new Table({ key, value } as Record<string, Vector>));
+    }
+    return this.map((r) => {
+      const o = r as Record<string, unknown>;
+      return [o[keyField], o[valueField]] as Pair<K, V>;
+    });
   }
 
   map<U>(fn: (record: T) => U): Batch<U> {

@@ -166,6 +166,16 @@ export abstract class DStream<T> {
   // ---------------------------------------------------------------- transformations
 
   /** A new stream made by applying `fn` to each record. */
+  /**
+   * Pairs `[record[keyField], record[valueField]]` of records with named fields, such as those
+   * a source decodes from JSON, CSV or binary frames. On decoded (Arrow) batches the two
+   * columns pass through as they are: `stream.toPairs('sensor', 'value').reduceByKey(stats)`
+   * runs on the kernels without one JS object per record.
+   */
+  toPairs<K = unknown, V = unknown>(keyField: string, valueField: string): DStream<Pair<K, V>> {
+    return this.transformNamed('toPairs', (b) => b.toPairs<K, V>(keyField, valueField));
+  }
+
   map<U>(fn: (record: T) => U): DStream<U> {
     return this.transformNamed('map', (b) => b.map(fn));
   }

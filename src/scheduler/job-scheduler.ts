@@ -170,7 +170,13 @@ function batchInfo(jobSet: JobSet): BatchInfo {
     batchTime: jobSet.time,
     streamIdToInputInfo: jobSet.inputInfos,
     submissionTime: jobSet.submissionTime,
-    outputOperationInfos: new Map(),
+    // As Spark: a submitted batch lists its output operations, not started yet (no start time).
+    outputOperationInfos: new Map(
+      jobSet.jobs.map((j): [number, OutputOperationInfo] => [
+        j.outputId,
+        { batchTime: jobSet.time, id: j.outputId, name: j.name, description: j.description, attempts: 0 },
+      ]),
+    ),
     numRecords,
   };
 }

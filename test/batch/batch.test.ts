@@ -1,5 +1,6 @@
 // Batch<T>, Sluice's RDD: construction, partitioning, actions and the keyed operations, checked
 // directly (the DStream suite checks the same operations batch by batch through a context).
+import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { Batch, type Pair } from '../../src/index.js';
 import { cogroupAll } from '../../src/batch/batch.js';
@@ -323,5 +324,32 @@ describe('keyed operations', () => {
       ['only-a', [[2], [], []]],
       ['only-c', [[], [], [5]]],
     ]);
+  });
+});
+
+describe('batches of decoded Arrow records', () => {
+  const table = () =>
+    tableFromArrays({ sensor: Uint32Array.from([1, 2, 1]), value: Float64Array.from([1.5, 2, 3]), name: ['a', 'b', 'c'] });
+
+  test('keep the table, count it without making rows, and make rows (plain objects) when asked', () => {
+    const b = Batch.fromArrow<{ sensor: number; value: number; name: string }>(table());
+    expect(b.arrow).toBeDefined();
+    expect(b.count()).toBe(3);
+    expect(b.take(2)).toEqual([{ sensor: 1, value: 1.5, name: 'a' }, { sensor: 2, value: 2, name: 'b' }]);
+    expect(b.collect().map((r) => r.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('toPairs hands two columns over in columnar form, equal to pairs made from rows', () => {
+    const b = Batch.fromArrow<Record<string, unknown>>(table());
+    const pairs = b.toPairs<number, number>('sensor', 'value');
+    expect(pairs.columns).toBeDefined();
+    expect(pairs.collect()).toEqual([[1, 1.5], [2, 2], [1, 3]]);
+    const fromRows = Batch.of(b.collect()).toPairs('sensor', 'value');
+    expect(fromRows.columns).toBeUndefined();
+    expect(fromRows.collect()).toEqual(pairs.collect());
+  });
+
+  test('toPairs names a missing field and the fields there are', () => {
+    expect(() => Batch.fromArrow(table()).toPairs('sensor', 'temp')).toThrow('toPairs: the records have no field "temp" (fields: sensor, value, name)');
   });
 });
