@@ -7,9 +7,29 @@
 import { Batch } from '../batch/batch.js';
 import type { StreamingContext } from '../context.js';
 import { IllegalStateError, describe } from '../errors.js';
-import type { ReceiverInfo } from '../scheduler/listener.js';
+import type { InputCounters, ReceiverInfo } from '../scheduler/listener.js';
 import type { Time } from '../time.js';
 import { InputDStream } from '../dstream/internal.js';
+import { RateController } from './flow/rate-controller.js';
+
+/** Options of `ssc.receiverStream(receiver, options)`. */
+export interface ReceiverStreamOptions {
+  /** At most this many records per second enter batches (Spark's `spark.streaming.receiver.maxRate`); the rest wait. */
+  receiverMaxRate?: number;
+  /**
+   * Records the stream may hold, stored and not yet processed (until the outputs of their batch
+   * succeeded). Beyond it `store()` drops records, counts them (`droppedRecords` of the next batch)
+   * and returns `false`. Default: no limit.
+   */
+  maxBufferRecords?: number;
+  /**
+   * Bytes the stream may hold, counting the sizes given to `store(records, bytes)`; beyond it
+   * `store()` drops and counts as above. Default: no limit.
+   */
+  maxBufferBytes?: number;
+  /** Delays between restarts of a failed receiver (default 100 ms doubling up to 5 s). */
+  backoff?: RestartBackoff;
+}
 
 /** Backoff between restarts: doubles from `initialDelayMs` up to `maxDelayMs`. */
 export interface RestartBackoff {
@@ -44,9 +64,28 @@ export abstract class Receiver<T> {
   /** Stops receiving and releases resources. Called on stop and before each restart. */
   abstract onStop(): void | Promise<void>;
 
-  /** Hands one record, or many, to the engine; they go into the next batch. */
-  store(records: T | readonly T[]): void {
-    this.requireSupervisor().store(records);
+  /**
+   * Hands one record, or many, to the engine; they go into the next batch (or a later one under
+   * `receiverMaxRate`). `bytes` is their size, for a `maxBufferBytes` budget. Returns `false` when
+   * records were dropped (and counted) because the stream's memory budget is full, or the
+   * receiver is stopped: a receiver that can slow its source down checks {@link hasSpace} first
+   * and waits for {@link whenSpace}.
+   */
+  store(records: T | readonly T[], bytes = 0): boolean {
+    return this.requireSupervisor().store(records, bytes);
+  }
+
+  /** True when `records` records of `bytes` bytes fit the memory budget now (always, without a budget). */
+  hasSpace(records = 1, bytes = 0): boolean {
+    return this.requireSupervisor().hasSpace(records, bytes);
+  }
+
+  /**
+   * Resolves once the stream holds less than half of its budget (at once when it does, or has no
+   * budget): a receiver that paused its source resumes then.
+   */
+  whenSpace(): Promise<void> {
+    return this.requireSupervisor().whenSpace();
   }
 
   /** Reports a non-fatal error: it is posted to listeners, and receiving goes on. */
@@ -73,6 +112,18 @@ export abstract class Receiver<T> {
 /** Runs one receiver: buffers what it stores, restarts it with backoff, reports to the listener bus. */
 export class ReceiverSupervisor<T> {
   private buffer: T[] = [];
+  /** The size in bytes of each buffered record (as given to store), parallel to `buffer`. */
+  private sizes: number[] = [];
+  private queuedBytes = 0;
+  /** Records cut into batches whose outputs have not succeeded yet, by batch time. */
+  private readonly inFlight = new Map<Time, { records: number; bytes: number }>();
+  private inFlightRecords = 0;
+  private inFlightBytes = 0;
+  private droppedSinceCut = 0;
+  private droppedTotal = 0;
+  private spaceWaiters: (() => void)[] = [];
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
   private stopped = true;
   private accepting = false;
   private restarting: NodeJS.Timeout | undefined;
@@ -90,6 +141,7 @@ export class ReceiverSupervisor<T> {
     private readonly ssc: StreamingContext,
     private readonly streamId: number,
     private readonly backoff: RestartBackoff = defaultBackoff,
+    budget: { maxBufferRecords?: number; maxBufferBytes?: number } = {},
   ) {
     if (!(receiver instanceof Receiver)) {
       throw new TypeError(`receiverStream: expected an instance of a Receiver subclass, got ${describe(receiver)}`);
@@ -104,6 +156,12 @@ export class ReceiverSupervisor<T> {
     if (receiver.supervisor) {
       throw new IllegalStateError(`Receiver ${receiver.name} is already used by an input stream; create a new instance for each receiverStream()`);
     }
+    for (const key of ['maxBufferRecords', 'maxBufferBytes'] as const) {
+      const v = budget[key];
+      if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`receiverStream: ${key} must be a positive integer, got ${String(v)}`);
+    }
+    this.maxRecords = budget.maxBufferRecords ?? Infinity;
+    this.maxBytes = budget.maxBufferBytes ?? Infinity;
     this.nextDelay = initialDelayMs;
     receiver.supervisor = this;
   }
@@ -130,12 +188,63 @@ export class ReceiverSupervisor<T> {
     }
   }
 
-  store(records: T | readonly T[]): void {
-    if (!this.accepting) return;
+  store(records: T | readonly T[], bytes = 0): boolean {
+    if (!this.accepting) return false;
+    if (!(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`${this.receiver.name}: store() needs a size in bytes >= 0, got ${bytes}`);
     // Data is flowing again: the next failure starts over from the shortest delay.
     this.nextDelay = this.backoff.initialDelayMs;
-    if (Array.isArray(records)) for (const r of records) this.buffer.push(r);
-    else this.buffer.push(records as T);
+    if (!Array.isArray(records)) return this.storeOne(records as T, bytes);
+    const list = records as readonly T[];
+    const each = list.length === 0 ? 0 : bytes / list.length;
+    let all = true;
+    for (const r of list) all = this.storeOne(r, each) && all;
+    return all;
+  }
+
+  private storeOne(record: T, bytes: number): boolean {
+    if (!this.hasSpace(1, bytes)) {
+      this.droppedSinceCut++;
+      this.droppedTotal++;
+      return false;
+    }
+    this.buffer.push(record);
+    this.sizes.push(bytes);
+    this.queuedBytes += bytes;
+    return true;
+  }
+
+  /** Records and bytes held: buffered, plus cut into batches not done yet. */
+  get held(): { records: number; bytes: number } {
+    return { records: this.buffer.length + this.inFlightRecords, bytes: this.queuedBytes + this.inFlightBytes };
+  }
+
+  /** Whether `records` more records of `bytes` bytes fit; anything fits when nothing is held. */
+  hasSpace(records = 1, bytes = 0): boolean {
+    const held = this.held;
+    if (held.records === 0) return true;
+    return held.records + records <= this.maxRecords && held.bytes + bytes <= this.maxBytes;
+  }
+
+  whenSpace(): Promise<void> {
+    if (this.belowHalf()) return Promise.resolve();
+    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+  }
+
+  private belowHalf(): boolean {
+    const held = this.held;
+    return held.records < this.maxRecords / 2 && held.bytes < this.maxBytes / 2;
+  }
+
+  /** Records dropped for lack of memory since the start. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** The records dropped since the previous call (one batch's worth). */
+  takeDropped(): number {
+    const n = this.droppedSinceCut;
+    this.droppedSinceCut = 0;
+    return n;
   }
 
   reportError(message: string, error?: unknown): void {
@@ -170,9 +279,53 @@ export class ReceiverSupervisor<T> {
 
   /** Takes everything stored since the last call. */
   drain(): T[] {
-    const taken = this.buffer;
-    this.buffer = [];
+    return this.take(undefined, Infinity);
+  }
+
+  /**
+   * Takes up to `max` of the records stored, oldest first, for the batch at `time`; they count
+   * against the budget until {@link release}(time).
+   */
+  take(time: Time | undefined, max: number): T[] {
+    let taken: T[];
+    let bytes = 0;
+    if (max >= this.buffer.length) {
+      taken = this.buffer;
+      for (const b of this.sizes) bytes += b;
+      this.buffer = [];
+      this.sizes = [];
+      this.queuedBytes = 0;
+    } else {
+      taken = this.buffer.splice(0, max);
+      for (const b of this.sizes.splice(0, max)) bytes += b;
+      this.queuedBytes -= bytes;
+    }
+    if (time !== undefined && taken.length > 0) {
+      const held = this.inFlight.get(time) ?? { records: 0, bytes: 0 };
+      held.records += taken.length;
+      held.bytes += bytes;
+      this.inFlight.set(time, held);
+      this.inFlightRecords += taken.length;
+      this.inFlightBytes += bytes;
+    } else this.wake();
     return taken;
+  }
+
+  /** Frees the records of the batch at `time` (its outputs succeeded) and wakes receivers waiting for space. */
+  release(time: Time): void {
+    const held = this.inFlight.get(time);
+    if (!held) return;
+    this.inFlight.delete(time);
+    this.inFlightRecords -= held.records;
+    this.inFlightBytes -= held.bytes;
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.spaceWaiters.length === 0 || !this.belowHalf()) return;
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
   }
 
   get pending(): number {
@@ -205,11 +358,17 @@ export class ReceiverSupervisor<T> {
 export class ReceiverInputDStream<T> extends InputDStream<T> {
   readonly name: string;
   protected readonly supervisor: ReceiverSupervisor<T>;
+  private readonly rateController: RateController;
+  private readonly reportsBytes: boolean;
 
-  constructor(ssc: StreamingContext, readonly receiver: Receiver<T>, backoff?: RestartBackoff) {
+  constructor(ssc: StreamingContext, readonly receiver: Receiver<T>, options: ReceiverStreamOptions | RestartBackoff = {}) {
     super(ssc);
+    // The backoff alone, as the second argument, is the older form of the options.
+    const o: ReceiverStreamOptions = 'initialDelayMs' in options ? { backoff: options } : options;
     this.name = receiver.name;
-    this.supervisor = new ReceiverSupervisor(receiver, ssc, this.id, backoff);
+    this.supervisor = new ReceiverSupervisor(receiver, ssc, this.id, o.backoff, o);
+    this.rateController = new RateController(ssc, this.id, o.receiverMaxRate === undefined ? {} : { maxRate: o.receiverMaxRate });
+    this.reportsBytes = o.maxBufferBytes !== undefined;
   }
 
   override start(): Promise<void> {
@@ -229,14 +388,35 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     return this.supervisor.pending;
   }
 
+  /** Records dropped since the start because the memory budget was full. */
+  get droppedRecords(): number {
+    return this.supervisor.dropped;
+  }
+
   protected async receive(time: Time): Promise<Batch<T>> {
-    const records = this.supervisor.drain();
-    this.reportMetadata(time, this.batchMetadata());
+    const records = this.supervisor.take(time, this.rateController.maxRecordsPerBatch());
+    const rate = this.rateController.rate;
+    this.reportMetadata(time, this.batchMetadata(), {
+      droppedRecords: this.supervisor.takeDropped(),
+      ...(this.reportsBytes ? { bufferedBytes: this.supervisor.held.bytes } : {}),
+      ...(rate === undefined ? {} : { rateLimit: rate }),
+      ...this.batchCounters(),
+    });
     return Batch.of(records);
+  }
+
+  /** The batch's records are processed: their memory is free for more. */
+  override commit(time: Time): void {
+    this.supervisor.release(time);
   }
 
   /** Source-specific details of the batch being cut; override to add counters. */
   protected batchMetadata(): Record<string, unknown> {
+    return {};
+  }
+
+  /** More counters of the batch being cut (e.g. malformed records); called after {@link batchMetadata}. */
+  protected batchCounters(): InputCounters {
     return {};
   }
 }

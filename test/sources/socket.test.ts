@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StreamingContext } from '../../src/index.js';
 import { advanceBatches } from '../../src/testing.js';
 import { LineSplitter, SocketInputDStream, type SocketDropCounts, type SocketStreamOptions } from '../../src/sources/socket.js';
-import { sleep, waitFor } from '../support/async.js';
+import { deferred, sleep, waitFor } from '../support/async.js';
 import { collectBatches } from '../support/batches.js';
 import { prng } from '../../bench/lib/random.js';
 import { recordEvents } from './helpers.js';
@@ -362,5 +363,72 @@ describe('socketTextStream', () => {
     expect(() => ssc.socketTextStream('127.0.0.1', 9999, { backoff: { initialDelayMs: 0, maxDelayMs: 10 } })).toThrow(
       /0 < initialDelayMs <= maxDelayMs/,
     );
+  });
+});
+
+describe('socketTextStream memory budget', () => {
+  it('stops reading at maxBufferBytes: TCP slows a fast sender down, nothing is lost, memory stays within the budget', async () => {
+    const server = await startServer();
+    const ssc = new StreamingContext({ batchInterval: 100, appName: 'socket-budget', ui: false });
+    cleanups.push(() => ssc.stop());
+    const maxBufferBytes = 2 * 1024 * 1024;
+    const stream = ssc.socketTextStream('127.0.0.1', server.port, { maxBufferBytes, backoff: fastBackoff }) as SocketInputDStream;
+    const gate = deferred();
+    let received = 0;
+    let outOfOrder = 0;
+    stream.foreachRDD(async (b) => {
+      for (const line of b.collect()) if (Number(line.slice(0, 8)) !== received++) outOfOrder++;
+      if (received > 0) await gate.promise; // the pipeline is stuck until the gate opens
+    });
+    const events = recordEvents(ssc);
+    await ssc.start();
+    const conn = await server.connection(0);
+
+    const total = 24_000; // lines of 1000 bytes: 24 MB, far more than the budget and the kernel's buffers
+    const line = (i: number) => `${String(i).padStart(8, '0')}${'x'.repeat(991)}\n`;
+    let written = 0;
+    const writing = (async () => {
+      for (let i = 0; i < total; i += 100) {
+        const chunk = Array.from({ length: 100 }, (_, j) => line(i + j)).join('');
+        if (!conn.write(chunk)) await once(conn, 'drain');
+        written += 100;
+      }
+    })();
+
+    await waitFor(() => stream.pauses > 0, 'the source to stop reading');
+    await sleep(800);
+    const stalled = written;
+    await sleep(300);
+    expect(written).toBe(stalled); // the sender is blocked...
+    expect(written).toBeLessThan(total / 2); // ...far from done
+    const held = (stream as unknown as { supervisor: { held: { bytes: number } } }).supervisor.held.bytes;
+    expect(held).toBeGreaterThan(maxBufferBytes / 2);
+    expect(held).toBeLessThanOrEqual(maxBufferBytes);
+
+    gate.resolve();
+    await writing;
+    await waitFor(() => received >= total, `all ${total} lines (have ${received})`, 15_000);
+    await sleep(200);
+    expect(received).toBe(total);
+    expect(outOfOrder).toBe(0);
+    for (const b of events.batches) {
+      const info = b.streamIdToInputInfo.get(stream.id)!;
+      expect(info.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
+      expect(info.droppedRecords).toBe(0);
+    }
+    expect(events.errors()).toEqual([]);
+  });
+
+  it('holds lines entering batches to receiverMaxRate', async () => {
+    const server = await startServer();
+    const { ssc, stream, batches, events } = await startStream(server.port, { receiverMaxRate: 30 });
+    const conn = await server.connection(0);
+    await write(conn, Array.from({ length: 100 }, (_, i) => `l${i}\n`).join(''));
+    await buffered(stream, 100);
+    await advanceBatches(ssc, 4);
+    // 30 lines/s at 1 s batches: 30 per batch, the rest waits.
+    expect(batches.map((b) => b.length)).toEqual([30, 30, 30, 10]);
+    expect(batches.flat()).toEqual(Array.from({ length: 100 }, (_, i) => `l${i}`));
+    expect(events.batches.map((b) => b.streamIdToInputInfo.get(stream.id)!.rateLimit)).toEqual([30, 30, 30, 30]);
   });
 });
