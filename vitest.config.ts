@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     // Socket and file-source suites bind ports and directories; keep suites in separate workers.
     pool: 'forks',
+    // Every StreamingContext serves its UI by default; the suites' many contexts must not (test/ui enables it).
+    env: { SLUICE_UI: 'false' },
   },
 });
