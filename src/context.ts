@@ -21,7 +21,13 @@ import { QueueInputDStream, type QueueItem, type QueueStreamOptions } from './so
 import { SocketInputDStream, type SocketStreamOptions } from './sources/socket.js';
 import { FileInputDStream, type TextFileStreamOptions } from './sources/text-file.js';
 import { ColumnarGeneratorInputDStream, GeneratorInputDStream, type ColumnarGenerator, type GeneratorStreamOptions } from './sources/generator.js';
-import { ReceiverInputDStream, type Receiver } from './sources/receiver.js';
+import { ReceiverInputDStream, type Receiver, type ReceiverStreamOptions } from './sources/receiver.js';
+import { MqttInputDStream, type MqttStreamOptions } from './sources/mqtt/mqtt-input.js';
+import { ZeroMqInputDStream, type ZeroMqStreamOptions } from './sources/zeromq/zeromq-input.js';
+import { NatsJetStreamInputDStream, type NatsStreamOptions } from './sources/nats/nats-input.js';
+import { RedisStreamInputDStream, type RedisStreamOptions } from './sources/redis/redis-input.js';
+import { KafkaInputDStream, type KafkaStreamOptions } from './sources/kafka/kafka-input.js';
+import { StreamingUi, type UiOptions } from './ui/streaming-ui.js';
 
 /** Options of a {@link StreamingContext}. */
 export interface StreamingContextOptions {
@@ -39,6 +45,12 @@ export interface StreamingContextOptions {
    * Batches below ~128K rows run inline on the calling thread; 0 or 1 runs everything inline.
    */
   workers?: number;
+  /**
+   * The web UI, REST API and Prometheus metrics served while the context runs (docs/ui.md).
+   * On by default, on 127.0.0.1:4040 (or the next free port), unless the environment variable
+   * `SLUICE_UI` is `false`; `false` turns it off. A host other than loopback needs a `token`.
+   */
+  ui?: false | UiOptions;
 }
 
 /** The lifecycle of a context: defined, then running, then stopped for good. */
@@ -86,6 +98,7 @@ export class StreamingContext {
   private resolveTerminated!: () => void;
   private startTimeMs: Time | undefined;
   private commits: Promise<void> = Promise.resolve();
+  private readonly ui: StreamingUi | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.batchInterval = requirePositiveDuration(options.batchInterval, 'batchInterval');
@@ -100,6 +113,17 @@ export class StreamingContext {
       throw new RangeError(`maxTaskFailures must be a positive integer, got ${options.maxTaskFailures}`);
     }
     this.terminated = new Promise((resolve) => (this.resolveTerminated = resolve));
+    // Subscribed to the listener bus from here on, so that the UI misses no event.
+    this.ui = StreamingUi.create(this, options.ui);
+  }
+
+  /**
+   * The web UI's address (e.g. `http://127.0.0.1:4040`) while it is served: from `start()` until
+   * `stop()` finishes; `undefined` before, after, and when the UI is off. It never includes the
+   * token: add `?token=<token>` to open a UI that has one.
+   */
+  get uiUrl(): string | undefined {
+    return this.ui?.url;
   }
 
   /** `'initialized'` until `start()`, `'active'` while running, `'stopped'` after `stop()` or a failure. */
@@ -183,9 +207,60 @@ export class StreamingContext {
     return new ColumnarGeneratorInputDStream<T>(this, make, options.ratePerSec);
   }
 
-  /** A stream fed by a custom {@link Receiver}. */
-  receiverStream<T>(receiver: Receiver<T>): DStream<T> {
-    return new ReceiverInputDStream(this, receiver);
+  /**
+   * A stream fed by a custom {@link Receiver}, optionally rate-limited (`receiverMaxRate`) and
+   * memory-bounded (`maxBufferRecords`, `maxBufferBytes`: beyond them `store()` drops and counts).
+   * See docs/sources/receivers.md.
+   */
+  receiverStream<T>(receiver: Receiver<T>, options: ReceiverStreamOptions = {}): DStream<T> {
+    return new ReceiverInputDStream(this, receiver, options);
+  }
+
+  /**
+   * Records of a NATS JetStream stream, read by a durable pull consumer (created if missing) and
+   * acknowledged once their batch's outputs succeeded (at-least-once). Records are decoded per
+   * `format` (text by default).
+   */
+  natsStream<T = string>(options: NatsStreamOptions): DStream<T> {
+    return new NatsJetStreamInputDStream<T>(this, options);
+  }
+
+  /**
+   * Entries of a Redis stream, read as `consumer` of consumer group `group` (created if missing)
+   * and acknowledged (XACK) once their batch's outputs succeeded (at-least-once); pending entries
+   * of dead consumers are taken over with XAUTOCLAIM. Records are decoded per `format`.
+   */
+  redisStream<T = string>(options: RedisStreamOptions): DStream<T> {
+    return new RedisStreamInputDStream<T>(this, options);
+  }
+
+  /**
+   * Records of Kafka topics, read by a consumer of group `groupId` (Spark's direct approach):
+   * each batch takes a contiguous offset range per partition, reported as `offsetRanges` in its
+   * input metadata, and commits it once the batch's outputs succeeded (at-least-once). Records
+   * are the decoded message values, per `format` (text by default). See docs/sources/kafka.md.
+   */
+  kafkaStream<T = string>(options: KafkaStreamOptions): DStream<T> {
+    return new KafkaInputDStream<T>(this, options);
+  }
+
+  /**
+   * Messages of MQTT topics (shared subscriptions `$share/group/filter` included). QoS 1 messages
+   * are acknowledged once their batch's outputs succeeded (at-least-once; with a fixed `clientId`
+   * the broker keeps them across restarts); QoS 0 is at-most-once. Records are decoded per
+   * `format` (text by default). See docs/sources/mqtt.md.
+   */
+  mqttStream<T = string>(options: MqttStreamOptions): DStream<T> {
+    return new MqttInputDStream<T>(this, options);
+  }
+
+  /**
+   * Messages read from a ZeroMQ PULL socket (back-pressured: a slow job blocks the PUSH senders)
+   * or SUB socket (topic prefixes; drops counted when memory is full). The payload is a message's
+   * last frame. At-most-once: ZeroMQ cannot deliver again. See docs/sources/zeromq.md.
+   */
+  zeromqStream<T = string>(options: ZeroMqStreamOptions): DStream<T> {
+    return new ZeroMqInputDStream<T>(this, options);
   }
 
   /** The union of several streams with the same slide duration. */
@@ -223,6 +298,8 @@ export class StreamingContext {
     this.currentState = 'active';
     this.startTimeMs = this.clock.now();
     try {
+      // Before the inputs, so that the UI sees their first events (receivers starting).
+      await this.ui?.start();
       await Promise.all(this.graph.inputStreams.map((s: InputDStream<unknown>) => s.start()));
     } catch (error) {
       await this.fail(error);
@@ -264,6 +341,8 @@ export class StreamingContext {
     try {
       await this.stopProcessing(graceful);
     } finally {
+      // After the last batch and the stop hooks, so that the UI shows the final state until then.
+      await this.ui?.stop();
       // Whatever went wrong while stopping, the context is stopped: awaitTermination() must not hang.
       this.currentState = 'stopped';
       this.resolveTerminated();

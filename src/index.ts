@@ -21,8 +21,25 @@ export type { QueueStreamOptions } from './sources/queue.js';
 export type { SocketStreamOptions, SocketDropCounts } from './sources/socket.js';
 export type { TextFileStreamOptions } from './sources/text-file.js';
 export type { GeneratorStreamOptions, ColumnarGenerator } from './sources/generator.js';
+export type { ReceiverStreamOptions } from './sources/receiver.js';
+export type { SourceOptions, PushSourceOptions, PullSourceOptions } from './sources/broker/broker-input.js';
+export type { PidOptions } from './sources/flow/pid-rate-estimator.js';
+export type { KafkaStreamOptions, KafkaBatchMetadata, OffsetRange, KafkaReceivedMessage } from './sources/kafka/kafka-input.js';
+export type { NatsStreamOptions, NatsBatchMetadata, NatsReceivedMessage } from './sources/nats/nats-input.js';
+export type { RedisStreamOptions, RedisBatchMetadata, RedisReceivedMessage } from './sources/redis/redis-input.js';
+export type { MqttStreamOptions, MqttBatchMetadata, MqttReceivedMessage } from './sources/mqtt/mqtt-input.js';
+export type { ZeroMqStreamOptions, ZeroMqReceivedMessage } from './sources/zeromq/zeromq-input.js';
+export { createDecoder, MalformedRecordError } from './sources/decode/decoder.js';
+export type { RecordFormat, FieldType, Schema, MalformedPolicy, CsvOptions, DecodeOptions, Decoder, Decoded, Malformed } from './sources/decode/decoder.js';
+export { deadLetterFile, MemoryDeadLetterSink } from './sources/decode/dead-letter.js';
+export type { DeadLetter, DeadLetterSink } from './sources/decode/dead-letter.js';
+export { sinks } from './sinks/index.js';
+export type { Sink, DuckDbSink, DuckDbSinkOptions, DuckDbSinkStats, DuckDbColumnType } from './sinks/index.js';
+export type { UiOptions } from './ui/options.js';
+export type { RuntimeStatus, OperatorStatus } from './runtime-status.js';
 export type {
   BatchInfo,
+  InputCounters,
   OutputOperationInfo,
   ReceiverInfo,
   StreamInputInfo,
