@@ -13,25 +13,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  FLOAT,
-  INTEGER,
-  TIMESTAMP,
-  UINTEGER,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBValue,
-  type DuckDBVector,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { Batch } from '../batch/batch.js';
 import type { PairColumns } from '../batch/columns.js';
+import { loadClient } from '../load-client.js';
 import type { Time } from '../time.js';
 import type { Sink } from './sink.js';
 
@@ -87,16 +72,19 @@ export interface DuckDbSink<T> extends Sink<T> {
   readonly table: string;
 }
 
-const TYPES: Readonly<Record<DuckDbColumnType, DuckDBType>> = {
-  BOOLEAN,
-  INTEGER,
-  UINTEGER,
-  BIGINT,
-  FLOAT,
-  DOUBLE,
-  VARCHAR,
-  TIMESTAMP,
-};
+/**
+ * DuckDB's client library. It is loaded when a sink opens, not with sluice (it is a native
+ * addon): a job without a DuckDB sink never loads it.
+ */
+type DuckDbApi = typeof import('@duckdb/node-api');
+
+const COLUMN_TYPES: readonly DuckDbColumnType[] = ['BOOLEAN', 'INTEGER', 'UINTEGER', 'BIGINT', 'FLOAT', 'DOUBLE', 'VARCHAR', 'TIMESTAMP'];
+
+/** DuckDB's type of a column type (the library exports each under the same name). */
+function duckDbType(api: DuckDbApi, type: DuckDbColumnType): DuckDBType {
+  return api[type];
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -156,8 +144,8 @@ function validate(options: DuckDbSinkOptions): ValidOptions {
       throw new TypeError(`sinks.duckdb: schema must map column names to types, e.g. { sensor: 'INTEGER', mean: 'DOUBLE' }`);
     }
     defs = Object.entries(schema).map(([name, type]) => {
-      if (!(type in TYPES)) {
-        throw new TypeError(`sinks.duckdb: column "${name}" has type ${JSON.stringify(type)}; use one of ${Object.keys(TYPES).join(', ')}`);
+      if (!COLUMN_TYPES.includes(type)) {
+        throw new TypeError(`sinks.duckdb: column "${name}" has type ${JSON.stringify(type)}; use one of ${COLUMN_TYPES.join(', ')}`);
       }
       if (name === batchTimeColumn) {
         throw new TypeError(`sinks.duckdb: schema column "${name}" clashes with the batch time column; rename it or set batchTimeColumn`);
@@ -179,12 +167,12 @@ function validate(options: DuckDbSinkOptions): ValidOptions {
 /** Databases open in this process, by path: DuckDB refuses to open one file twice. */
 const databases = new Map<string, { instance: Promise<DuckDBInstance>; refs: number }>();
 
-async function acquire(path: string): Promise<DuckDBInstance> {
-  if (path === ':memory:') return DuckDBInstance.create(path);
+async function acquire(api: DuckDbApi, path: string): Promise<DuckDBInstance> {
+  if (path === ':memory:') return api.DuckDBInstance.create(path);
   let entry = databases.get(path);
   if (!entry) {
     mkdirSync(dirname(path), { recursive: true });
-    entry = { instance: DuckDBInstance.create(path), refs: 0 };
+    entry = { instance: api.DuckDBInstance.create(path), refs: 0 };
     databases.set(path, entry);
     entry.instance.catch(() => databases.delete(path));
   }
@@ -353,7 +341,7 @@ const I64_MAX = 2n ** 63n - 1n;
  * `data` converted for a column of `def.type`; throws {@link WidenToDouble} when a widenable
  * BIGINT column meets a fraction, NaN or an integer beyond 2^53.
  */
-function convertColumn(data: ArrayLike<unknown> | undefined, length: number, def: ColumnDef, table: string): (DuckDBValue | null)[] {
+function convertColumn(api: DuckDbApi, data: ArrayLike<unknown> | undefined, length: number, def: ColumnDef, table: string): (DuckDBValue | null)[] {
   const out = new Array<DuckDBValue | null>(length);
   if (data === undefined) return out.fill(null);
   const bad = (v: unknown): never => {
@@ -394,7 +382,7 @@ function convertColumn(data: ArrayLike<unknown> | undefined, length: number, def
       case 'TIMESTAMP': {
         // Dates, and numbers as epoch milliseconds (Sluice's times).
         const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number.NaN;
-        out[i] = Number.isFinite(ms) ? new DuckDBTimestampValue(BigInt(Math.round(ms * 1000))) : bad(v);
+        out[i] = Number.isFinite(ms) ? new api.DuckDBTimestampValue(BigInt(Math.round(ms * 1000))) : bad(v);
         break;
       }
     }
@@ -424,6 +412,8 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
   readonly path: string;
   readonly table: string;
   readonly stats: DuckDbSinkStats = { batches: 0, rows: 0, lastRows: 0, lastTime: undefined };
+  /** The client library, once loaded (by the first open). */
+  private api: DuckDbApi | undefined;
   private instance: DuckDBInstance | undefined;
   private connection: DuckDBConnection | undefined;
   /** The table's columns, batch time column excluded, once it exists. */
@@ -455,9 +445,11 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
   }
 
   private async connect(): Promise<void> {
+    const api = await loadClient('@duckdb/node-api', this.name, () => import('@duckdb/node-api'));
+    this.api = api;
     let instance: DuckDBInstance;
     try {
-      instance = await acquire(this.path);
+      instance = await acquire(api, this.path);
     } catch (error) {
       throw new Error(`${this.name}: cannot open the database ${this.path}: ${(error as Error).message ?? error}`, { cause: error });
     }
@@ -484,6 +476,7 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
     if (this.closed) throw new Error(`${this.name} is closed: it cannot write batch ${time}`);
     await this.open();
     const c = this.connection!;
+    const api = this.api!;
     const timeColumn = this.options.batchTimeColumn;
     if (!timeColumn && time <= this.highWater) return; // written already, and nothing to replace it by
     const parts = columnSetsOf(batch as Batch<unknown>);
@@ -493,16 +486,16 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
     const replace = timeColumn !== undefined && this.columns !== undefined && (this.attempted.has(time) || time <= this.highWater);
     if (rows === 0 && !replace) return;
     if (!this.columns) await this.createTable(this.infer(parts));
-    const converted = parts.map((p) => this.convert(p));
+    const converted = parts.map((p) => this.convert(api, p));
     const widen = this.columns!.filter((d, i) => converted.some((p) => p.widened.has(i)) && d.type === 'BIGINT');
     this.attempted.add(time);
     await c.run('BEGIN TRANSACTION');
     try {
       for (const d of widen) await c.run(`ALTER TABLE ${quote(this.table)} ALTER COLUMN ${quote(d.name)} TYPE DOUBLE`);
       if (replace) {
-        await c.run(`DELETE FROM ${quote(this.table)} WHERE ${quote(timeColumn)} = $1`, [new DuckDBTimestampValue(BigInt(time) * 1000n)]);
+        await c.run(`DELETE FROM ${quote(this.table)} WHERE ${quote(timeColumn)} = $1`, [new api.DuckDBTimestampValue(BigInt(time) * 1000n)]);
       }
-      if (rows > 0) await this.append(converted, time);
+      if (rows > 0) await this.append(api, converted, time);
       await c.run('COMMIT');
     } catch (error) {
       await c.run('ROLLBACK').catch(() => undefined);
@@ -608,7 +601,7 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
   }
 
   /** A partition's values in the table's column order, converted to the columns' types. */
-  private convert(p: ColumnSet): { length: number; values: ((DuckDBValue | null)[] | undefined)[]; widened: Set<number> } {
+  private convert(api: DuckDbApi, p: ColumnSet): { length: number; values: ((DuckDBValue | null)[] | undefined)[]; widened: Set<number> } {
     const defs = this.columns!;
     const byPosition = this.options.schema !== undefined && p.positional;
     const names = [...p.columns.keys()];
@@ -628,28 +621,28 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
     const values = defs.map((d, i) => {
       const data = source(d, i)?.data;
       try {
-        return convertColumn(data, p.length, d, this.table);
+        return convertColumn(api, data, p.length, d, this.table);
       } catch (error) {
         if (!(error instanceof WidenToDouble)) throw error;
         widened.add(i);
-        return convertColumn(data, p.length, { ...d, type: 'DOUBLE' }, this.table);
+        return convertColumn(api, data, p.length, { ...d, type: 'DOUBLE' }, this.table);
       }
     });
     return { length: p.length, values, widened };
   }
 
-  private async append(parts: ReturnType<DuckDbTableSink<T>['convert']>[], time: Time): Promise<void> {
+  private async append(api: DuckDbApi, parts: ReturnType<DuckDbTableSink<T>['convert']>[], time: Time): Promise<void> {
     const defs = this.columns!;
     const widened = new Set(parts.flatMap((p) => [...p.widened]));
     const types: DuckDBType[] = [];
     for (let i = 0, d = 0; i < this.tableColumnCount; i++) {
-      if (i === this.timeIndex) types.push(TIMESTAMP);
-      else types.push(TYPES[widened.has(d) ? 'DOUBLE' : defs[d]!.type]), d++;
+      if (i === this.timeIndex) types.push(api.TIMESTAMP);
+      else types.push(duckDbType(api, widened.has(d) ? 'DOUBLE' : defs[d]!.type)), d++;
     }
     const appender = await this.connection!.createAppender(this.table);
     try {
-      const chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
-      const stamp = new DuckDBTimestampValue(BigInt(time) * 1000n);
+      const chunk = api.DuckDBDataChunk.create(types, CHUNK_ROWS);
+      const stamp = new api.DuckDBTimestampValue(BigInt(time) * 1000n);
       for (const p of parts) {
         // A column widened in another partition only: its values are numbers already or bigints.
         const values = p.values.map((v, d) => (widened.has(d) && !p.widened.has(d) ? v?.map((x) => (typeof x === 'bigint' ? Number(x) : x)) : v));

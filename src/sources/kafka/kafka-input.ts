@@ -18,16 +18,14 @@
  *   the listener bus (`onReceiverError`), never to stdout. A crashed consumer is restarted (by
  *   kafkajs, or by the source with backoff when kafkajs gives up).
  */
-import kafkajs from 'kafkajs';
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka as KafkaClient, KafkaConfig, LogEntry } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka as KafkaClient, KafkaConfig, LogEntry, logLevel as LogLevel } from 'kafkajs';
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
+import { loadClient } from '../../load-client.js';
 import type { Time } from '../../time.js';
 import { BrokerInputDStream, type PullSourceOptions } from '../broker/broker-input.js';
 import type { RestartBackoff } from '../receiver.js';
 import { describeRanges, mergeRanges, offsetRangesOf, partitionKey, type KafkaReceivedMessage, type OffsetRange } from './offsets.js';
-
-const { Kafka, logLevel } = kafkajs;
 
 /** Options of `ssc.kafkaStream`. */
 export interface KafkaStreamOptions extends PullSourceOptions {
@@ -92,6 +90,8 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
   private readonly topics: string[];
   private readonly backoff: RestartBackoff;
   private kafka: KafkaClient | undefined;
+  /** kafkajs's log levels, once kafkajs is loaded (by connect). */
+  private logLevel: typeof LogLevel | undefined;
   private consumer: Consumer | undefined;
   /** Counts consumers created: events of a replaced consumer are ignored. */
   private consumerSeq = 0;
@@ -175,6 +175,10 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
   // ------------------------------------------------------------ connection
 
   protected async connect(): Promise<void> {
+    // Loaded now rather than with sluice: a job without Kafka never loads kafkajs (CommonJS: its exports are the default).
+    const { Kafka, logLevel } = (await loadClient('kafkajs', this.name, () => import('kafkajs'))).default;
+    if (this.stopped) return; // stop() came first
+    this.logLevel = logLevel;
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
@@ -470,6 +474,7 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
   }
 
   private onKafkaLog(entry: LogEntry): void {
+    const logLevel = this.logLevel!; // set before the client that logs was created
     if (entry.level > logLevel.WARN || this.stopped) return;
     const { message, error } = entry.log as { message?: unknown; error?: unknown };
     const msg = String(message ?? '');

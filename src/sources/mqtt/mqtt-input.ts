@@ -20,9 +20,10 @@
  * `refused` in the batch metadata). Without a persistent session they cannot come back: they are
  * acknowledged, dropped and counted as at QoS 0.
  */
-import { connect as mqttConnect, type IClientOptions, type IConnackPacket, type IPublishPacket, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant, MqttClient } from 'mqtt';
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
+import { loadClient } from '../../load-client.js';
 import { BrokerInputDStream, type PushSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
@@ -184,6 +185,9 @@ export class MqttInputDStream<T> extends BrokerInputDStream<T, MqttReceivedMessa
   // ------------------------------------------------------------ connection
 
   protected async connect(): Promise<void> {
+    // Loaded now rather than with sluice: a job without MQTT never loads mqtt.js.
+    const { connect: mqttConnect } = await loadClient('mqtt', this.name, () => import('mqtt'));
+    if (!this.isReceiving) return; // a stop came first
     const o = this.options;
     const v5 = (o.protocolVersion ?? 5) === 5;
     const client = mqttConnect(o.url, {

@@ -10,20 +10,11 @@
  *
  * NATS has no partitions: the whole consumer is one partition for `maxRatePerPartition`.
  */
-import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type Consumer,
-  type ConsumerConfig,
-  type ConsumerMessages,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import type { Consumer, ConsumerConfig, ConsumerMessages, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
+import { loadClient } from '../../load-client.js';
 import type { Time } from '../../time.js';
 import { BrokerInputDStream, type PullSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
@@ -101,6 +92,8 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   private readonly fetchExpiresMs: number;
   private readonly maxAckPending: number;
   private nc: NatsConnection | undefined;
+  /** The JetStream client library, once loaded (by connect). */
+  private js: typeof import('@nats-io/jetstream') | undefined;
   private consumerHandle: Consumer | undefined;
   /**
    * Messages offered and not acknowledged yet: their reply (ack) subjects by stream sequence, of
@@ -139,6 +132,13 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   // ------------------------------------------------------------ connection and setup
 
   protected async connect(): Promise<void> {
+    // Loaded now rather than with sluice: a job without NATS never loads the NATS client.
+    const [{ connect }, js] = await Promise.all([
+      loadClient('@nats-io/transport-node', this.name, () => import('@nats-io/transport-node')),
+      loadClient('@nats-io/jetstream', this.name, () => import('@nats-io/jetstream')),
+    ]);
+    if (!this.isReceiving) return; // a stop came first
+    this.js = js;
     const nc = await connect({
       name: `sluice ${this.ssc.appName} ${this.name}`,
       ...this.options.connectionOptions,
@@ -163,6 +163,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   /** Makes sure the stream and the durable consumer exist, and gets the consumer to pull from. */
   private async setUp(): Promise<void> {
     const nc = this.nc!;
+    const { jetstream, jetstreamManager } = this.js!;
     const jsm = await jetstreamManager(nc);
     await this.ensureStream(jsm);
     await this.ensureConsumer(jsm);
@@ -195,6 +196,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
 
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
     const { stream, consumer } = this.options;
+    const { AckPolicy, DeliverPolicy } = this.js!;
     const settings: Partial<ConsumerConfig> = {
       ack_wait: this.ackWaitMs * 1_000_000,
       max_ack_pending: this.maxAckPending,

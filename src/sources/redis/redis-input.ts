@@ -13,9 +13,10 @@
  *   with backoff; after a reconnection the consumer re-reads its pending entries, since a reply
  *   lost with the connection may have left entries delivered to it but never received.
  */
-import { createClient, RESP_TYPES } from 'redis';
+import type { createClient, RESP_TYPES } from 'redis';
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
+import { loadClient } from '../../load-client.js';
 import { BrokerInputDStream, type PullSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
@@ -79,8 +80,12 @@ export interface RedisBatchMetadata {
 type RawEntry = [id: Buffer, fields: Buffer[] | null];
 type Client = ReturnType<typeof createClient<Record<string, never>, Record<string, never>, Record<string, never>, 2>>;
 
+type RedisApi = typeof import('redis');
+
+/** Command options that make replies' strings Buffers (the entries' fields may be binary). */
+const buffersOption = (types: typeof RESP_TYPES) => ({ typeMapping: { [types.BLOB_STRING]: Buffer } }) as const;
+
 const encoder = new TextEncoder();
-const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const;
 const DEFAULT_READ_COUNT = 1_000;
 const DEFAULT_CLAIM_IDLE_MS = 30_000;
 const INITIAL_SIZE_ESTIMATE = 1024;
@@ -93,6 +98,10 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
   private readonly blockMs: number;
   private readonly claimIdleMs: number | false;
   private readonly field: string | null;
+  /** The client library, once loaded (by connect). */
+  private redis: RedisApi | undefined;
+  /** See {@link buffersOption}; set with {@link redis}. */
+  private buffers: ReturnType<typeof buffersOption> | undefined;
   private reader: Client | undefined;
   private commander: Client | undefined;
   /** Ids offered and not acknowledged yet. */
@@ -122,6 +131,11 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
   // ------------------------------------------------------------ connection and setup
 
   protected async connect(): Promise<void> {
+    // Loaded now rather than with sluice: a job without Redis never loads the Redis client.
+    const redis = await loadClient('redis', this.name, () => import('redis'));
+    if (!this.isReceiving) return; // a stop came first
+    this.redis = redis;
+    this.buffers = buffersOption(redis.RESP_TYPES);
     this.reader = this.client('reader', true);
     this.commander = this.client('acks', false);
     try {
@@ -144,7 +158,7 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
     const initial = this.options.reconnectBackoff?.initialMs ?? 100;
     const max = this.options.reconnectBackoff?.maxMs ?? 2000;
     let everReady = false;
-    const client = createClient({
+    const client = this.redis!.createClient({
       url: this.options.url,
       RESP: 2,
       name: `sluice-${role}`,
@@ -204,7 +218,7 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
       if (!pendingPhase) args.push('BLOCK', String(this.blockMs));
       args.push('STREAMS', stream, cursor);
       try {
-        const reply = (await this.reader!.sendCommand(args, BUFFERS)) as [Buffer, RawEntry[]][] | null;
+        const reply = (await this.reader!.sendCommand(args, this.buffers)) as [Buffer, RawEntry[]][] | null;
         failures = 0;
         const entries = reply?.[0]?.[1] ?? [];
         if (pendingPhase) cursor = entries.length === 0 ? '>' : entries[entries.length - 1]![0].toString();
@@ -299,7 +313,7 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
       if (this.buffer.bytes >= this.buffer.maxBytes / 2) return; // no memory: claim on a later round
       const reply = (await this.commander!.sendCommand(
         ['XAUTOCLAIM', stream, group, consumer, String(minIdleMs), start, 'COUNT', String(this.readSize())],
-        { ...BUFFERS, timeout: COMMAND_TIMEOUT_MS },
+        { ...this.buffers, timeout: COMMAND_TIMEOUT_MS },
       )) as [Buffer, (RawEntry | null)[], Buffer[]?];
       start = reply[0].toString();
       for (const entry of reply[1]) {

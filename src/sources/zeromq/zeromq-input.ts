@@ -20,8 +20,9 @@
  *   publisher's side, or the subscriber's when the event loop does not read fast enough); those
  *   drops cannot be seen, let alone counted.
  */
-import { Pull, Subscriber } from 'zeromq';
+import type { Pull, Subscriber } from 'zeromq';
 import type { StreamingContext } from '../../context.js';
+import { loadClient } from '../../load-client.js';
 import { BrokerInputDStream, type PushSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
@@ -82,6 +83,9 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
   }
 
   protected async connect(): Promise<void> {
+    // Loaded now rather than with sluice: a job without ZeroMQ never loads its native addon.
+    const { Pull, Subscriber } = await loadClient('zeromq', this.name, () => import('zeromq'));
+    if (!this.isReceiving) return; // a stop came first
     const o = this.options;
     const common = {
       linger: 0,
