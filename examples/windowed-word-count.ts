@@ -1,6 +1,6 @@
-// The main demo until the sensor demo lands: generated sentences, counted per word over a
-// sliding 10-second window every second (incremental, with an inverse function), top words
-// printed per batch. Needs no server. `npm start`, or `npx tsx examples/windowed-word-count.ts [seconds]`.
+// Windowed word count: generated sentences, counted per word over a sliding 10-second window
+// every second (incremental, with an inverse function), top words printed per batch. Needs no
+// server: `npx tsx examples/windowed-word-count.ts [seconds]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

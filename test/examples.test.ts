@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
 import { waitFor } from './support/async.js';
+import { reachable } from './sources/brokers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -61,4 +62,24 @@ test('the sensor aggregation example runs on the kernels and prints per-sensor s
   expect(await job.exited).toBe(0);
   expect(job.output()).toMatch(/\d+: 10000 sensors/);
   expect(job.output()).toMatch(/\(\d+,\{"count":\d+,"mean":20\.\d+,"min":20\.\d+,"max":20\.\d+,"stddev":0\.\d+\}\)/);
+}, 30_000);
+
+// Needs the Mosquitto broker on 127.0.0.1:1883 (as the MQTT source suite): skipped without it,
+// except under CI=true, where a missing broker fails.
+const MQTT_HOST = '127.0.0.1';
+const MQTT_PORT = 1883;
+const mqttUp = await reachable(MQTT_HOST, MQTT_PORT);
+if (!mqttUp && process.env.CI !== 'true') console.warn(`examples: no MQTT broker at ${MQTT_HOST}:${MQTT_PORT}, the MQTT example is skipped. Start it with: mosquitto -p ${MQTT_PORT}`);
+const withMqtt = mqttUp || process.env.CI === 'true' ? test : test.skip;
+
+withMqtt('the MQTT sensor ingest example decodes JSON readings and prints per-sensor window statistics', async () => {
+  if (!mqttUp) throw new Error(`CI=true: the MQTT example needs a broker at ${MQTT_HOST}:${MQTT_PORT}. Start it with: mosquitto -p ${MQTT_PORT}`);
+  const job = run(['examples/mqtt-sensor-ingest.ts', `mqtt://${MQTT_HOST}:${MQTT_PORT}`]);
+  expect(await job.exited).toBe(0);
+  const out = job.output();
+  expect(out).toContain('published 200 readings, processed 200');
+  // The last window holds every reading: 40 per sensor, around 20 + sensor degrees.
+  for (let sensor = 0; sensor < 5; sensor++) {
+    expect(out).toMatch(new RegExp(`sensor ${sensor}: count 40, mean ${20 + sensor}\\.00, min ${19 + sensor}\\.80, max ${20 + sensor}\\.20, stddev 0\\.14`));
+  }
 }, 30_000);
