@@ -1,7 +1,7 @@
 /**
  * Shared by the broker suites: is the broker on this machine reachable? Under CI=true a missing
- * broker fails the suite (CI must test every source); elsewhere the suite is skipped with a
- * message saying how to start the broker.
+ * broker (or tool, such as kcat for the Kafka suites) fails the suite (CI must test every
+ * source); elsewhere the suite is skipped with a message saying how to get it.
  */
 import { createConnection } from 'node:net';
 import { describe, it } from 'vitest';
@@ -26,12 +26,20 @@ export function reachable(host: string, port: number, timeoutMs = 1000): Promise
  */
 export async function describeWithBroker(name: string, host: string, port: number, howToStart: string, suite: () => void): Promise<void> {
   const up = await reachable(host, port);
-  if (up) return void describe(name, suite);
-  const hint = `${name}: no broker at ${host}:${port}. Start it with: ${howToStart}`;
+  describeIfAvailable(up, name, 'its broker', `${name}: no broker at ${host}:${port}. Start it with: ${howToStart}`, suite);
+}
+
+/**
+ * `describe` for a suite that needs something this machine may lack (`what`: a broker, a tool).
+ * When it is not `available`, under CI=true the suite fails with `hint`; elsewhere it is skipped,
+ * with the hint printed.
+ */
+export function describeIfAvailable(available: boolean, name: string, what: string, hint: string, suite: () => void, options: { concurrent?: boolean } = {}): void {
+  if (available) return void (options.concurrent ? describe.concurrent(name, suite) : describe(name, suite));
   if (process.env.CI === 'true') {
     // A failing test, not a skip: CI must exercise every source.
     describe(name, () => {
-      it('needs its broker', () => {
+      it(`needs ${what}`, () => {
         throw new Error(hint);
       });
     });

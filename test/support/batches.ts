@@ -54,6 +54,20 @@ export function collectBatches<T>(stream: DStream<T>): T[][] {
   return batches;
 }
 
+/**
+ * Registers an output that appends the records of every batch of `stream` to the array returned
+ * (filled as batches run); `then` runs after, in the same output (e.g. a slow sink).
+ */
+export function collectRecords<T>(stream: DStream<T>, then?: (records: T[]) => void | Promise<void>): T[] {
+  const records: T[] = [];
+  stream.foreachRDD((batch) => {
+    const got = batch.collect();
+    records.push(...got);
+    return then?.(got);
+  });
+  return records;
+}
+
 /** Registers an output that records every batch of `stream`, partition by partition. */
 export function collectPartitions<T>(stream: DStream<T>): T[][][] {
   const out: T[][][] = [];

@@ -68,6 +68,8 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
   private receiving = false;
   private lastError: Pick<ReceiverInfo, 'lastError' | 'lastErrorMessage' | 'lastErrorTime'> = {};
   private totals = { malformed: 0, deadLettered: 0, dropped: 0 };
+  /** Ends the waits of {@link untilSpace} and {@link pauseFor} under way (see {@link wakeLoop}). */
+  private readonly wakers = new Set<() => void>();
 
   protected constructor(
     ssc: StreamingContext,
@@ -122,8 +124,9 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
 
   /**
    * Hands a received message to the engine. `false` when the memory budget is full: a pull
-   * source waits for {@link IngestBuffer.whenSpace} before pulling more; a push source applies
-   * its protocol's flow control, or drops the message and calls {@link countDropped}.
+   * source waits for room ({@link offerWhenSpace}, {@link untilSpace}) before pulling more; a
+   * push source applies its protocol's flow control, or drops the message and calls
+   * {@link countDropped}.
    */
   protected offer(message: M): boolean {
     return this.buffer.offer(message);
@@ -133,6 +136,60 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
   protected countDropped(n = 1): void {
     this.droppedSinceCut += n;
     this.totals.dropped += n;
+  }
+
+  // A pull source reads in a loop of its own (fetch, read, receive...) that waits when the memory
+  // budget is full or between retries. These waits end early on wakeLoop(), which the source
+  // calls when the loop must look again at once: it is stopping, or it has reconnected.
+
+  /**
+   * Resolves once the buffer has room again (below half its budget: {@link IngestBuffer.whenSpace}),
+   * or sooner on {@link wakeLoop}. The caller checks again why it waited.
+   */
+  protected untilSpace(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.wakers.delete(wake);
+        resolve();
+      };
+      this.wakers.add(wake);
+      void this.buffer.whenSpace().then(wake);
+    });
+  }
+
+  /** Sleeps `ms` (a retry's backoff, or for memory to drain), or less on {@link wakeLoop}. */
+  protected pauseFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  /** Ends every wait of {@link untilSpace} and {@link pauseFor} under way: on a stop or a reconnection. */
+  protected wakeLoop(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /**
+   * Offers `message` as {@link offer} does, waiting while the memory budget refuses it: for the
+   * buffer to drop below half its budget, and below that (a message bigger than the room left)
+   * `retryMs` at a time for more to drain. Resolves true once it is offered; false, without
+   * offering it, when `receiving()` turned false meanwhile: the source then hands the message
+   * back, or leaves it to be delivered again. (A source that takes many messages tries
+   * {@link offer} first: `offer(m) || (await offerWhenSpace(m, ...))` costs no await while there is room.)
+   */
+  protected async offerWhenSpace(message: M, receiving: () => boolean, retryMs = 20): Promise<boolean> {
+    while (!this.offer(message)) {
+      if (this.buffer.bytes >= this.buffer.maxBytes / 2) await this.untilSpace();
+      else await this.pauseFor(retryMs);
+      if (!receiving()) return false;
+    }
+    return true;
   }
 
   /** True while the source should take in messages (false after a stop began). */
@@ -238,4 +295,21 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+// ------------------------------------------------------------ helpers of the sources
+
+/** `value`, or `fallback` when it is not given; a RangeError naming `source` and `name` unless it is a positive integer. */
+export function positiveInteger(value: number | undefined, fallback: number, name: string, source: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${source}: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** `p`, or a rejection once `ms` passed first. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

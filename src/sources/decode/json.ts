@@ -300,7 +300,10 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
     }
     let c = buf[j]!;
     // The mantissa's digits accumulate in int chunks of 9 (integer arithmetic is much faster than
-    // a chain of double multiply-adds); `hi` holds the chunks before the current one.
+    // a chain of double multiply-adds); `hi` holds the chunks before the current one. The same
+    // loop as numbers.ts's scanMantissa, kept here on purpose: unbounded (the payload ends the
+    // scan) and with JSON's grammar checks in line, it decodes records 5–9% faster than calling
+    // scanMantissa and checking after (bench/decode.bench.ts).
     let hi = 0;
     let lo = 0;
     let ld = 0;

@@ -27,6 +27,46 @@ export function fastDecimal(mant: number, digits: number, exp10: number): number
   return NaN;
 }
 
+/** Result of {@link scanMantissa}. */
+const mantissa = {
+  /** The digits as an integer (the point ignored): exact up to 15 digits. */
+  value: 0,
+  /** How many digits there were. */
+  digits: 0,
+  /** How many of them came after the decimal point; −1 without a point. */
+  fraction: -1,
+};
+
+/**
+ * Reads `digits [. digits]` at `buf[i]` (before `to`; either part may be empty, as `5.` or
+ * `.5`) into {@link mantissa}; returns the index after it. The digit loop of {@link parseDecimal}
+ * and {@link quickDecimal}; the JSON scanner has its own (see `JsonScanDecoder.number`).
+ */
+function scanMantissa(buf: Uint8Array, i: number, to: number): number {
+  const start = i;
+  let point = -1;
+  // The digits accumulate in int chunks of 9 (integer arithmetic is much faster than a chain of
+  // double multiply-adds); `hi` holds the chunks before the current one, `lo` its `ld` digits.
+  let hi = 0;
+  let lo = 0;
+  let ld = 0;
+  for (let c = buf[i]!; i < to; c = buf[++i]!) {
+    if (c >= 0x30 && c <= 0x39) {
+      lo = lo * 10 + (c - 0x30);
+      if (++ld === 9) {
+        hi = hi * 1e9 + lo;
+        lo = 0;
+        ld = 0;
+      }
+    } else if (c === 0x2e && point < 0) point = i;
+    else break;
+  }
+  mantissa.value = hi * POW10[ld]! + lo;
+  mantissa.digits = point < 0 ? i - start : i - start - 1;
+  mantissa.fraction = point < 0 ? -1 : i - point - 1;
+  return i;
+}
+
 /** Result of {@link parseDecimal}. */
 export const parsed = { value: 0, isInt: false, from: 0, to: 0 };
 
@@ -53,38 +93,11 @@ export function parseDecimal(buf: Uint8Array, from: number, to: number): boolean
     neg = sign === 0x2d;
     i++;
   }
-  // Digits accumulate in int chunks of 9 (see the JSON scanner); `hi` holds the earlier chunks.
-  let hi = 0;
-  let lo = 0;
-  let ld = 0;
-  let digits = 0;
-  let exp10 = 0;
-  let isInt = true;
-  let c = buf[i]!;
-  for (; i < to && c >= 0x30 && c <= 0x39; c = buf[++i]!) {
-    lo = lo * 10 + (c - 0x30);
-    if (++ld === 9) {
-      hi = hi * 1e9 + lo;
-      lo = 0;
-      ld = 0;
-    }
-    digits++;
-  }
-  if (i < to && c === 0x2e) {
-    isInt = false;
-    for (c = buf[++i]!; i < to && c >= 0x30 && c <= 0x39; c = buf[++i]!) {
-      lo = lo * 10 + (c - 0x30);
-      if (++ld === 9) {
-        hi = hi * 1e9 + lo;
-        lo = 0;
-        ld = 0;
-      }
-      digits++;
-      exp10--;
-    }
-  }
-  const seen = digits;
-  if (seen === 0) {
+  i = scanMantissa(buf, i, to);
+  const digits = mantissa.digits;
+  let isInt = mantissa.fraction < 0;
+  let exp10 = isInt ? 0 : -mantissa.fraction;
+  if (digits === 0) {
     const word = latin1(buf, i, to);
     if (word === 'NaN' && i === from) parsed.value = NaN;
     else if (word === 'Infinity') parsed.value = neg ? -Infinity : Infinity;
@@ -103,7 +116,7 @@ export function parseDecimal(buf: Uint8Array, from: number, to: number): boolean
     exp10 += eneg ? -e : e;
   }
   if (i !== to) return false;
-  let v = fastDecimal(hi * POW10[ld]! + lo, digits, exp10);
+  let v = fastDecimal(mantissa.value, digits, exp10);
   if (v !== v) v = Math.abs(Number(latin1(buf, sign === 0x2b ? from + 1 : from, to)));
   parsed.value = neg ? -v : v;
   parsed.isInt = isInt;
@@ -121,38 +134,11 @@ export function quickDecimal(buf: Uint8Array, from: number, to: number): number 
   let i = from;
   const neg = buf[i] === 0x2d;
   if (neg) i++;
-  let hi = 0;
-  let lo = 0;
-  let ld = 0;
-  let digits = 0;
-  let exp10 = 0;
-  let c = buf[i]!;
-  for (; i < to && c >= 0x30 && c <= 0x39; c = buf[++i]!) {
-    lo = lo * 10 + (c - 0x30);
-    if (++ld === 9) {
-      hi = hi * 1e9 + lo;
-      lo = 0;
-      ld = 0;
-    }
-    digits++;
-  }
-  quickIsInt = true;
-  if (i < to && c === 0x2e) {
-    quickIsInt = false;
-    for (c = buf[++i]!; i < to && c >= 0x30 && c <= 0x39; c = buf[++i]!) {
-      lo = lo * 10 + (c - 0x30);
-      if (++ld === 9) {
-        hi = hi * 1e9 + lo;
-        lo = 0;
-        ld = 0;
-      }
-      digits++;
-      exp10--;
-    }
-  }
+  i = scanMantissa(buf, i, to);
+  const { value, digits, fraction } = mantissa;
+  quickIsInt = fraction < 0;
   if (i !== to || digits === 0 || digits > 15) return NaN;
-  const mant = hi * POW10[ld]! + lo;
-  const v = exp10 === 0 ? mant : mant / POW10[-exp10]!;
+  const v = fraction <= 0 ? value : value / POW10[fraction]!;
   return neg ? -v : v;
 }
 

@@ -16,7 +16,7 @@ import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
 import { loadClient } from '../../load-client.js';
 import type { Time } from '../../time.js';
-import { BrokerInputDStream, type PullSourceOptions } from '../broker/broker-input.js';
+import { BrokerInputDStream, positiveInteger, withTimeout, type PullSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
 /** Options of `ssc.natsStream`. */
@@ -107,7 +107,6 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   private loop: Promise<void> | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private averageSize = INITIAL_SIZE_ESTIMATE;
-  private wakeLoop: (() => void) | undefined;
   /** Messages that arrived after pulling stopped, to hand back. */
   private readonly late: string[] = [];
 
@@ -245,7 +244,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
             break;
           case 'reconnect':
             this.connected = true;
-            this.wakeLoop?.();
+            this.wakeLoop();
             if (this.pulling) this.reportConnected();
             break;
           case 'error':
@@ -317,36 +316,11 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
     }
     const message: NatsReceivedMessage = { payload: m.data.slice(), seq, subject: m.subject, redelivered: m.redelivered };
     this.averageSize = this.averageSize * 0.9 + m.data.byteLength * 0.1;
-    while (!this.offer(message)) {
-      await this.untilSpace();
-      if (!this.pulling) {
-        this.late.push(reply);
-        return;
-      }
-      // Bigger than half the budget: wait for the buffer to drain further.
-      if (!this.offer(message)) await this.pauseFor(20);
-      else break;
-    }
     this.unacked.set(seq, reply);
-  }
-
-  /** Resolves when the buffer has space, or the source stops. */
-  private untilSpace(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeLoop = resolve;
-      void this.buffer.whenSpace().then(resolve);
-    });
-  }
-
-  /** Sleeps `ms`, or less if the source stops or reconnects. */
-  private pauseFor(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeLoop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    if (this.offer(message) || (await this.offerWhenSpace(message, () => this.pulling))) return;
+    // Stopped while waiting for memory: handed back once the pull request is over.
+    this.unacked.delete(seq);
+    this.late.push(reply);
   }
 
   /** Tells the server the source still works on the messages it holds (resets their ack wait). */
@@ -420,7 +394,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   private async stopPulling(): Promise<void> {
     if (!this.pulling && !this.loop) return;
     this.pulling = false;
-    this.wakeLoop?.();
+    this.wakeLoop();
     const loop = this.loop;
     this.loop = undefined;
     if (!loop) return;
@@ -459,17 +433,4 @@ function redactUrl(url: string): string {
 
 function isNotFound(error: unknown): boolean {
   return /not found/i.test(describe(error));
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string, source: string): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${source}: ${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
 }

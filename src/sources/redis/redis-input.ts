@@ -17,7 +17,7 @@ import type { createClient, RESP_TYPES } from 'redis';
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
 import { loadClient } from '../../load-client.js';
-import { BrokerInputDStream, type PullSourceOptions } from '../broker/broker-input.js';
+import { BrokerInputDStream, positiveInteger, withTimeout, type PullSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
 /** Options of `ssc.redisStream`. */
@@ -114,7 +114,6 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
   private ticker: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private averageSize = INITIAL_SIZE_ESTIMATE;
-  private wakeLoop: (() => void) | undefined;
 
   constructor(ssc: StreamingContext, options: RedisStreamOptions) {
     super(ssc, `redis:${options.stream}/${options.group}/${options.consumer}@${redactUrl(options.url)}`, options, options.maxRatePerPartition, options.maxRatePerPartition);
@@ -177,7 +176,7 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
       if (!this.connected && this.reading) {
         this.connected = true;
         this.rereadPending = true;
-        this.wakeLoop?.();
+        this.wakeLoop();
         this.reportConnected();
       }
     });
@@ -261,16 +260,8 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
     const message: RedisReceivedMessage = { payload, id, claimed };
     this.averageSize = this.averageSize * 0.9 + payload.byteLength * 0.1;
     this.held.add(id);
-    while (!this.offer(message)) {
-      await this.untilSpace();
-      if (!this.reading) {
-        // Stopping: it stays pending for this consumer, and is read again next time.
-        this.held.delete(id);
-        return;
-      }
-      if (this.offer(message)) break;
-      await this.pauseFor(20); // bigger than half the budget: wait for more to drain
-    }
+    // Stopped while waiting for memory: it stays pending for this consumer, and is read again next time.
+    if (!this.offer(message) && !(await this.offerWhenSpace(message, () => this.reading))) this.held.delete(id);
   }
 
   /** The entry's payload, in memory of its own (a reply's buffers may be views into a larger one). */
@@ -359,13 +350,13 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
   protected pause(): void {
     // The blocked read returns within blockMs; what it brings stays pending for the next run.
     this.reading = false;
-    this.wakeLoop?.();
+    this.wakeLoop();
   }
 
   protected async disconnect(): Promise<void> {
     this.reading = false;
     clearInterval(this.ticker);
-    this.wakeLoop?.();
+    this.wakeLoop();
     // Unblocks the read at once; entries it would bring stay pending for this consumer.
     try {
       this.reader?.destroy();
@@ -391,25 +382,6 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
       }
     }
   }
-
-  /** Resolves when the buffer has space, or the source stops or reconnects. */
-  private untilSpace(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeLoop = resolve;
-      void this.buffer.whenSpace().then(resolve);
-    });
-  }
-
-  /** Sleeps `ms`, or less if the source stops or reconnects. */
-  private pauseFor(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeLoop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 /** Orders stream entry ids (`<ms>-<seq>`) numerically. */
@@ -425,17 +397,4 @@ export function compareIds(a: string, b: string): number {
 /** The URL without its password, for names and errors. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : auth}@`);
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string, source: string): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${source}: ${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
 }

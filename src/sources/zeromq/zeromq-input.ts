@@ -59,7 +59,6 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
   private socket: ZmqSocket | undefined;
   private reading = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private peersLost = 0;
 
   constructor(ssc: StreamingContext, options: ZeroMqStreamOptions) {
@@ -146,7 +145,7 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
       } catch (error) {
         if (!this.reading || socket.closed) break;
         this.reportError(`${this.name}: receiving failed`, error);
-        await this.sleep(100);
+        await this.pauseFor(100);
         continue;
       }
       if (frames.length === 0) continue;
@@ -158,30 +157,10 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
         continue;
       }
       // PULL: hold this one message and read nothing more until it fits, so that libzmq's
-      // high-water mark pushes back on the senders.
-      while (this.reading && !this.offer(message)) {
-        if (this.buffer.bytes >= this.buffer.maxBytes / 2) await this.untilSpace();
-        // Below half the budget and still refused: a big message waits for more to drain.
-        else await this.sleep(Math.max(5, Math.floor(this.ssc.batchInterval / 4)));
-      }
+      // high-water mark pushes back on the senders. (Stopped meanwhile: it is dropped, as what
+      // libzmq still queues is: at-most-once.)
+      if (!this.offer(message)) await this.offerWhenSpace(message, () => this.reading, Math.max(5, Math.floor(this.ssc.batchInterval / 4)));
     }
-  }
-
-  private untilSpace(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      void this.buffer.whenSpace().then(resolve);
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /**
@@ -210,7 +189,7 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
 
   private async close(): Promise<void> {
     this.reading = false;
-    this.wake?.();
+    this.wakeLoop();
     const socket = this.socket;
     this.socket = undefined;
     if (socket && !socket.closed) socket.close(); // rejects a pending receive()

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Schema } from '../../../src/sources/decode/decoder.js';
 import { BinaryDecoder, recordWidth } from '../../../src/sources/decode/binary.js';
-import { prng } from '../../../bench/lib/random.js';
-import { bytes, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
+import { bytes, randomValues, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
 
 const ALL: Schema = { u8: 'u8', i8: 'i8', u16: 'u16', i16: 'i16', u32: 'u32', i32: 'i32', u64: 'u64', i64: 'i64', f32: 'f32', f64: 'f64', bool: 'bool' };
 const SENSOR: Schema = { sensor: 'u32', ts: 'f64', value: 'f32' };
@@ -55,8 +54,7 @@ describe('binary records', () => {
   });
 
   it('round-trips many records of every fixed-width type, with extremes, in frames of any size', () => {
-    const rand = prng(3);
-    const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+    const { rand, int, u64, i64, ints } = randomValues(3);
     const extremes: AllRow[] = [
       { u8: 255, i8: -128, u16: 65535, i16: -32768, u32: 0xffffffff, i32: -0x80000000, u64: 2n ** 64n - 1n, i64: -(2n ** 63n), f32: 3.4028234663852886e38, f64: Number.MAX_VALUE, bool: true },
       { u8: 0, i8: 127, u16: 0, i16: 32767, u32: 0, i32: 0x7fffffff, u64: 0n, i64: 2n ** 63n - 1n, f32: -0, f64: -5e-324, bool: false },
@@ -65,14 +63,9 @@ describe('binary records', () => {
     const rows: AllRow[] = [...extremes];
     for (let r = 0; r < 3000; r++) {
       rows.push({
-        u8: int(0, 255),
-        i8: int(-128, 127),
-        u16: int(0, 65535),
-        i16: int(-32768, 32767),
-        u32: int(0, 0xffffffff),
-        i32: int(-0x80000000, 0x7fffffff),
-        u64: (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff)),
-        i64: BigInt.asIntN(64, (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff))),
+        ...ints(),
+        u64: u64(),
+        i64: i64(),
         f32: Math.fround((rand() - 0.5) * 1e6),
         f64: (rand() - 0.5) * 10 ** int(-300, 300),
         bool: rand() < 0.5,

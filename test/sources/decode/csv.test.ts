@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeOptions, Schema } from '../../../src/sources/decode/decoder.js';
 import type { CsvDecoder } from '../../../src/sources/decode/csv.js';
-import { prng } from '../../../bench/lib/random.js';
-import { bytes, cat, enc, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
+import { bytes, cat, enc, randomValues, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
 
 const csv = (options: Omit<DecodeOptions, 'format'> = {}) => tableDecoder({ format: 'csv', ...options });
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -13,8 +12,7 @@ const quote = (s: string) => (/[",\r\n]/.test(s) || s === '' ? `"${s.replaceAll(
 describe('csv with a schema', () => {
   it('round-trips many records of every type over several payloads and line endings', () => {
     const schema: Schema = { u8: 'u8', i16: 'i16', u32: 'u32', i32: 'i32', u64: 'u64', i64: 'i64', f32: 'f32', f64: 'f64', bool: 'bool', s: 'utf8' };
-    const rand = prng(11);
-    const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+    const { rand, int, u64, i64 } = randomValues(11);
     const strings = ['plain', 'with, comma', 'say "hi"', 'multi\nline', 'cr\r\nlf', 'é€😀中', ' spaced ', ''];
     const expected: Record<string, unknown>[] = [];
     const payloads: Uint8Array[] = [];
@@ -26,8 +24,8 @@ describe('csv with a schema', () => {
         i16: int(-32768, 32767),
         u32: int(0, 0xffffffff),
         i32: int(-0x80000000, 0x7fffffff),
-        u64: (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff)),
-        i64: BigInt.asIntN(64, (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff))),
+        u64: u64(),
+        i64: i64(),
         f32: Math.fround(f32src),
         f64: r % 4 === 0 ? (rand() - 0.5) * 10 ** int(-300, 300) : Math.round((rand() - 0.5) * 1e6) / 100,
         bool: rand() < 0.5,

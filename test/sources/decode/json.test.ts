@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createDecoder, validateDecodeOptions, type FieldType, type Schema } from '../../../src/sources/decode/decoder.js';
 import { JsonParseDecoder, JsonScanDecoder, MAX_JSON_DEPTH } from '../../../src/sources/decode/json.js';
-import { prng } from '../../../bench/lib/random.js';
-import { bytes, cat, enc, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
+import { bytes, cat, enc, randomValues, reasons, rowsOf, tableDecoder, typesOf } from './helpers.js';
 
 const ALL: Schema = {
   u8: 'u8',
@@ -27,22 +26,17 @@ const STRINGS = ['', 'plain', 'é accentué', '€ euro', '😀 emoji', '中文�
 
 describe('json with a schema (byte scanner)', () => {
   it('decodes many records of every type into typed Arrow columns with exact values', () => {
-    const rand = prng(7);
-    const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+    const random = randomValues(7);
+    const { rand, int } = random;
     const expected: Record<string, unknown>[] = [];
     const payloads: Uint8Array[] = [];
     for (let r = 0; r < 2000; r++) {
-      const u64 = (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff));
-      const i64 = BigInt.asIntN(64, (BigInt(int(0, 0xffffffff)) << 32n) | BigInt(int(0, 0xffffffff)));
+      const u64 = random.u64();
+      const i64 = random.i64();
       const f64 = r % 3 === 0 ? (rand() - 0.5) * 10 ** int(-300, 300) : Math.round((rand() - 0.5) * 1e6) / 1000;
       const f32src = (rand() - 0.5) * 1000;
       const row = {
-        u8: int(0, 255),
-        i8: int(-128, 127),
-        u16: int(0, 65535),
-        i16: int(-32768, 32767),
-        u32: int(0, 0xffffffff),
-        i32: int(-0x80000000, 0x7fffffff),
+        ...random.ints(),
         u64,
         i64,
         f32: Math.fround(f32src),

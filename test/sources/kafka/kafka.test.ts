@@ -11,7 +11,8 @@ import type { KafkaReceivedMessage } from '../../../src/sources/kafka/kafka-inpu
 import { MemoryDeadLetterSink } from '../../../src/sources/decode/dead-letter.js';
 import { rejectionOf, sleep } from '../../support/async.js';
 import { describeWithKcat, PARTITIONS, produce, produceRange, producerFor, proxiedNetwork, startMockCluster, type MockCluster } from './mock-cluster.js';
-import { adminFor, committedOffsets, counts, eventually, inputOf, kafkaJob, offsetOfValue, partitionOfValue, rangesOf, values } from './support.js';
+import { counts, inputOf, totalOf } from '../helpers.js';
+import { adminFor, committedOffsets, eventually, kafkaJob, offsetOfValue, partitionOfValue, rangesOf, values } from './support.js';
 
 /** The 30 s overload of the backpressure test: in CI, or on request. */
 const LONG_RUN = process.env.CI === 'true' || process.env.SLUICE_LONG_TESTS === '1';
@@ -155,9 +156,9 @@ describeWithKcat('kafkaStream (mock cluster)', () => {
       payloads.flatMap((p, i) => (kinds[i % kinds.length] === 'good' ? [i] : [])),
     );
     expect(job.records.every((r) => r.name === `n${r.id}`)).toBe(true);
-    const infos = job.events.batches.map(inputOf);
-    expect(infos.reduce((s, i) => s + (i.malformedRecords ?? 0), 0)).toBe(bad.length);
-    expect(infos.reduce((s, i) => s + (i.deadLetteredRecords ?? 0), 0)).toBe(bad.length);
+    const infos = job.events.inputs();
+    expect(totalOf(infos, 'malformedRecords')).toBe(bad.length);
+    expect(totalOf(infos, 'deadLetteredRecords')).toBe(bad.length);
     expect(deadLetter.records.map((d) => Buffer.from(d.raw).toString()).sort()).toEqual(bad.map((p) => p ?? '').sort());
     expect(deadLetter.records.every((d) => d.reason.length > 0 && d.source === job.stream.name)).toBe(true);
     // A null value is an empty payload, and for json that is malformed.

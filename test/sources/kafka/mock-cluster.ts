@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import type { ISocketFactory, Producer } from 'kafkajs';
-import { describe, it } from 'vitest';
+import { describeIfAvailable } from '../brokers.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -29,18 +29,8 @@ export function kcatAvailable(): boolean {
  * fails; elsewhere it is skipped with a hint (as test/sources/brokers.ts does for brokers).
  */
 export function describeWithKcat(name: string, suite: () => void, options: { concurrent?: boolean } = {}): void {
-  if (kcatAvailable()) return void (options.concurrent ? describe.concurrent(name, suite) : describe(name, suite));
   const hint = `${name}: kcat not found (${KCAT}); it runs librdkafka's mock Kafka cluster. Install it with: apt-get install kcat (or set KCAT=/path/to/kcat)`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs kcat', () => {
-        throw new Error(hint);
-      });
-    });
-  } else {
-    console.warn(`${hint} (skipped; under CI=true this fails)`);
-    describe.skip(name, suite);
-  }
+  describeIfAvailable(kcatAvailable(), name, 'kcat', hint, suite, options);
 }
 
 export interface MockCluster {

@@ -1,9 +1,9 @@
 /** Shared by the Kafka suites: contexts running a kafkaStream, and what they saw. */
 import kafkajs from 'kafkajs';
 import type { Admin, PartitionAssigner } from 'kafkajs';
-import { Milliseconds, StreamingContext, type BatchInfo, type StreamInputInfo } from '../../../src/index.js';
+import { Milliseconds, StreamingContext, type BatchInfo } from '../../../src/index.js';
 import type { KafkaBatchMetadata, KafkaInputDStream, KafkaStreamOptions, OffsetRange } from '../../../src/sources/kafka/kafka-input.js';
-import { recordEvents, type Recorded } from '../helpers.js';
+import { inputOf, recordEvents, type Recorded } from '../helpers.js';
 import { PARTITIONS } from './mock-cluster.js';
 
 const { Kafka, logLevel, PartitionAssigners } = kafkajs;
@@ -76,7 +76,6 @@ export function kafkaJob<T = string>(contexts: StreamingContext[], options: Kafk
   return job;
 }
 
-export const inputOf = (b: BatchInfo): StreamInputInfo => [...b.streamIdToInputInfo.values()][0]!;
 export const rangesOf = (b: BatchInfo): OffsetRange[] => (inputOf(b).metadata as unknown as KafkaBatchMetadata).offsetRanges ?? [];
 
 /** Values `from`..`to − 1` as strings: value v goes to partition v % 4 at offset ⌊v / 4⌋ (see `produce`). */
@@ -106,11 +105,4 @@ export async function eventually(condition: () => Promise<boolean> | boolean, wh
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
-}
-
-/** How many times each value occurs. */
-export function counts(xs: readonly string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-  return m;
 }

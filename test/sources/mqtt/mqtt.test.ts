@@ -1,26 +1,19 @@
 // mqttStream against real Mosquitto brokers: the one on 127.0.0.1:1883 (CI needs it), and
 // private ones on free ports for the restart test. Every test uses its own topics and ids.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { MqttClient, Packet } from 'mqtt';
-import { Milliseconds, StreamingContext, type BatchInfo, type StreamingContextOptions } from '../../../src/index.js';
+import type { StreamingContext, StreamingContextOptions } from '../../../src/index.js';
 import { MemoryDeadLetterSink } from '../../../src/sources/decode/dead-letter.js';
 import type { MqttInputDStream, MqttStreamOptions } from '../../../src/sources/mqtt/mqtt-input.js';
 import { deferred, sleep, waitFor } from '../../support/async.js';
-import { collectBatches } from '../../support/batches.js';
+import { collectBatches, collectRecords } from '../../support/batches.js';
 import { describeWithBroker } from '../brokers.js';
-import { recordEvents } from '../helpers.js';
-import { MQTT_HOST, MQTT_PORT, MQTT_URL, PrivateMosquitto, dropSession, publishAll, publisher, uniqueId, uniqueTopic } from './support.js';
+import { deliver, expectRateHeld, liveContext, numbered, recordEvents, totalOf, useCleanups } from '../helpers.js';
+import { freePort } from '../private-server.js';
+import { MQTT_HOST, MQTT_PORT, MQTT_URL, privateMosquitto, dropSession, publishAll, publisher, uniqueId, uniqueTopic } from './support.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-function context(appName: string, options: Partial<StreamingContextOptions> = {}): StreamingContext {
-  const ssc = new StreamingContext({ batchInterval: Milliseconds(100), appName, ui: false, ...options });
-  cleanups.push(() => ssc.stop());
-  return ssc;
-}
+const cleanup = useCleanups();
+const context = (appName: string, options: Partial<StreamingContextOptions> = {}): StreamingContext => liveContext(cleanup, { appName, ...options });
 
 function mqttStream<T = string>(ssc: StreamingContext, options: MqttStreamOptions): MqttInputDStream<T> {
   return ssc.mqttStream<T>(options) as MqttInputDStream<T>;
@@ -28,43 +21,38 @@ function mqttStream<T = string>(ssc: StreamingContext, options: MqttStreamOption
 
 async function connectedPublisher(url = MQTT_URL): Promise<MqttClient> {
   const client = await publisher(url);
-  cleanups.push(() => client.endAsync(true));
+  cleanup(() => client.endAsync(true));
   return client;
 }
 
 /** A persistent client id, its session removed from the broker after the test. */
 function persistentId(what: string, url = MQTT_URL): string {
   const id = uniqueId(what);
-  cleanups.push(() => dropSession(id, url));
+  cleanup(() => dropSession(id, url));
   return id;
 }
 
-const inputOf = (b: BatchInfo, id: number) => b.streamIdToInputInfo.get(id)!;
-const numbered = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
 
 await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mosquitto && mosquitto -d (listening on 127.0.0.1:1883)', () => {
   it.each([0, 1] as const)('delivers every record exactly once, in order, across many batches (QoS %i)', async (qos) => {
     const topic = uniqueTopic('exact');
     const ssc = context('mqtt-exact');
     const stream = mqttStream(ssc, { url: MQTT_URL, topics: topic, qos });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const pub = await connectedPublisher();
-
     const payloads = numbered('m', 3000);
-    for (let i = 0; i < payloads.length; i += 300) {
-      await publishAll(pub, topic, payloads.slice(i, i + 300), qos);
-      await sleep(60);
-    }
-    await waitFor(() => batches.flat().length >= payloads.length, `${payloads.length} records (have ${batches.flat().length})`, 10_000);
-    await sleep(250);
+    const send = async () => {
+      const pub = await connectedPublisher();
+      for (let i = 0; i < payloads.length; i += 300) {
+        await publishAll(pub, topic, payloads.slice(i, i + 300), qos);
+        await sleep(60);
+      }
+    };
+    const { batches, records, events } = await deliver(ssc, stream, send, payloads.length, { timeoutMs: 10_000, settleMs: 250 });
 
-    expect(batches.flat()).toEqual(payloads);
+    expect(records).toEqual(payloads);
     expect(batches.filter((b) => b.length > 0).length).toBeGreaterThanOrEqual(5);
     expect(events.errors()).toEqual([]);
-    const infos = events.batches.map((b) => inputOf(b, stream.id));
-    expect(infos.reduce((n, i) => n + i.numRecords, 0)).toBe(payloads.length);
+    const infos = events.inputs(stream.id);
+    expect(totalOf(infos, 'numRecords')).toBe(payloads.length);
     expect(infos.every((i) => i.droppedRecords === 0 && i.malformedRecords === 0)).toBe(true);
     expect(infos.find((i) => i.numRecords > 0)!.metadata).toMatchObject({ topics: { [topic]: expect.any(Number) }, refused: 0 });
   });
@@ -107,13 +95,9 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     const topic = uniqueTopic('v4');
     const ssc = context('mqtt-v4');
     const stream = mqttStream(ssc, { url: MQTT_URL, topics: topic, qos: 1, protocolVersion: 4 });
-    const batches = collectBatches(stream);
-    await ssc.start();
-    const pub = await connectedPublisher();
     const payloads = numbered('v', 100);
-    await publishAll(pub, topic, payloads);
-    await waitFor(() => batches.flat().length >= payloads.length, `100 records (have ${batches.flat().length})`, 5000);
-    expect(batches.flat()).toEqual(payloads);
+    const { batches, records } = await deliver(ssc, stream, async () => publishAll(await connectedPublisher(), topic, payloads), payloads.length, { timeoutMs: 5000 });
+    expect(records).toEqual(payloads);
     // Mosquitto sends an MQTT 3.1.1 client 20 unacknowledged QoS 1 messages at most: had the
     // PUBACKs gone out on receipt, the first batch would have taken all 100.
     expect(batches.find((b) => b.length > 0)).toHaveLength(20);
@@ -185,20 +169,15 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
       schema: { id: 'u32', v: 'f64' },
       deadLetter,
     });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const pub = await connectedPublisher();
     const good = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, v: i / 2 }));
     const bad = ['{"id": 1, "v": ', 'not json', '{"id": "x", "v": 1}'];
-    await publishAll(pub, topic, [...good.slice(0, 20), bad[0]!, ...good.slice(20, 40), bad[1]!, bad[2]!, ...good.slice(40)]);
-    await waitFor(() => batches.flat().length >= 50 && deadLetter.records.length >= 3, '50 good and 3 malformed records', 5000);
-    await sleep(250);
+    // The malformed ones come before the last good one: they are dead-lettered once it is through.
+    const sent = [...good.slice(0, 20), bad[0]!, ...good.slice(20, 40), bad[1]!, bad[2]!, ...good.slice(40)];
+    const { records, events } = await deliver(ssc, stream, async () => publishAll(await connectedPublisher(), topic, sent), good.length, { timeoutMs: 5000, settleMs: 250 });
 
-    expect(batches.flat().map((r) => [r.id, r.v])).toEqual(good.map((_, i) => [i, i / 2]));
-    const infos = events.batches.map((b) => inputOf(b, stream.id));
-    expect(infos.reduce((n, i) => n + (i.malformedRecords ?? 0), 0)).toBe(3);
-    expect(infos.reduce((n, i) => n + (i.deadLetteredRecords ?? 0), 0)).toBe(3);
+    expect(records.map((r) => [r.id, r.v])).toEqual(good.map((_, i) => [i, i / 2]));
+    expect(totalOf(events.inputs(stream.id), 'malformedRecords')).toBe(3);
+    expect(totalOf(events.inputs(stream.id), 'deadLetteredRecords')).toBe(3);
     expect(deadLetter.records.map((r) => Buffer.from(r.raw).toString())).toEqual(bad);
     expect(deadLetter.records.every((r) => r.source === 'sensors' && r.reason.length > 0)).toBe(true);
     expect(stream.counters).toEqual({ malformed: 3, deadLettered: 3, dropped: 0 });
@@ -208,27 +187,13 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     const topic = uniqueTopic('rate');
     const ssc = context('mqtt-rate');
     const stream = mqttStream(ssc, { url: MQTT_URL, topics: topic, qos: 1, receiverMaxRate: 1000 });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const pub = await connectedPublisher();
     const payloads = numbered('r', 1500);
-    await publishAll(pub, topic, payloads);
-    const started = Date.now();
-    await waitFor(() => batches.flat().length >= payloads.length, 'all 1500 records', 6000);
-    const elapsed = Date.now() - started;
+    const { records, events, elapsedMs } = await deliver(ssc, stream, async () => publishAll(await connectedPublisher(), topic, payloads), payloads.length, { timeoutMs: 6000 });
 
-    const infos = events.batches.map((b) => inputOf(b, stream.id)).filter((i) => i.numRecords > 0);
-    expect(infos.every((i) => i.numRecords <= 100 && i.rateLimit === 1000)).toBe(true);
-    // While a backlog waits, every batch takes its 100 records (1000/s at 100 ms batches).
-    const full = infos.slice(1, -1);
-    expect(full.length).toBeGreaterThanOrEqual(10);
-    expect(full.every((i) => i.numRecords === 100)).toBe(true);
-    // And in wall-clock time: 1500 records at 1000/s take about 1.5 s.
-    // (the upper bound leaves room for batches cut late on a loaded machine)
-    expect(elapsed).toBeGreaterThan(1500 * 0.9 - 200);
-    expect(elapsed).toBeLessThan(1500 * 1.1 + 600);
-    expect(batches.flat()).toEqual(payloads);
+    expect(records).toEqual(payloads);
+    // While a backlog waits, every batch takes its 100 records (1000/s at 100 ms batches), and in
+    // wall-clock time the 1500 records take about 1.5 s.
+    expectRateHeld(events.inputs(stream.id), 1000, { full: 10, elapsedMs });
   });
 
   it('QoS 0 has no flow control: over the memory budget messages are dropped and counted, never silently', async () => {
@@ -236,24 +201,20 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     const ssc = context('mqtt-budget0');
     const maxBufferBytes = 4000;
     const stream = mqttStream(ssc, { url: MQTT_URL, topics: topic, qos: 0, maxBufferBytes });
-    const received: string[] = [];
-    stream.foreachRDD(async (b) => {
-      received.push(...b.collect());
-      await sleep(40); // a slow pipeline
-    });
+    const received = collectRecords(stream, () => sleep(40)); // a slow pipeline
     const events = recordEvents(ssc);
     await ssc.start();
     const pub = await connectedPublisher();
     const payloads = Array.from({ length: 1000 }, (_, i) => `${String(i).padStart(5, '0')}${'x'.repeat(95)}`); // 100 bytes each
     await publishAll(pub, topic, payloads, 0);
-    const dropped = () => events.batches.reduce((n, b) => n + (inputOf(b, stream.id).droppedRecords ?? 0), 0);
+    const dropped = () => totalOf(events.inputs(stream.id), 'droppedRecords');
     await waitFor(() => received.length + dropped() >= payloads.length, `all 1000 received or dropped (${received.length} + ${dropped()})`, 8000);
 
     expect(dropped()).toBeGreaterThan(0);
     expect(received.length + dropped()).toBe(payloads.length);
     expect(stream.counters.dropped).toBe(dropped());
     expect(new Set(received).size).toBe(received.length);
-    for (const b of events.batches) expect(inputOf(b, stream.id).bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
+    for (const i of events.inputs(stream.id)) expect(i.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
   });
 
   it('QoS 1 over the memory budget refuses messages and has the broker deliver them again: nothing lost, memory bounded', async () => {
@@ -261,11 +222,7 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     const ssc = context('mqtt-budget1');
     const maxBufferBytes = 4000;
     const stream = mqttStream(ssc, { url: MQTT_URL, topics: topic, qos: 1, maxBufferBytes, clientId: persistentId('budget1'), sessionExpirySeconds: 30 });
-    const received: string[] = [];
-    stream.foreachRDD(async (b) => {
-      received.push(...b.collect());
-      await sleep(30);
-    });
+    const received = collectRecords(stream, () => sleep(30));
     const events = recordEvents(ssc);
     await ssc.start();
     const pub = await connectedPublisher();
@@ -277,7 +234,7 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     expect(received).toHaveLength(payloads.length);
     expect([...received].sort()).toEqual(payloads);
     expect(stream.refused).toBeGreaterThan(0);
-    const infos = events.batches.map((b) => inputOf(b, stream.id));
+    const infos = events.inputs(stream.id);
     expect(infos.every((i) => i.droppedRecords === 0)).toBe(true);
     expect(infos.reduce((n, i) => n + (i.metadata.refused as number), 0)).toBe(stream.refused);
     for (const i of infos) expect(i.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
@@ -285,8 +242,8 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
   });
 
   it('resumes after the broker restarts mid-stream: errors reported, session resumed, nothing lost', async () => {
-    const broker = await PrivateMosquitto.start();
-    cleanups.push(() => broker.destroy());
+    const broker = await privateMosquitto();
+    cleanup(() => broker.dispose());
     const topic = uniqueTopic('restart');
     const ssc = context('mqtt-restart');
     const stream = mqttStream(ssc, { url: broker.url, topics: topic, qos: 1, clientId: uniqueId('restart'), reconnectPeriodMs: 100 });
@@ -294,7 +251,7 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
     const events = recordEvents(ssc);
     await ssc.start();
     const pub = await publisher(broker.url, { clientId: uniqueId('restart-pub'), clean: false, properties: { sessionExpiryInterval: 60 } });
-    cleanups.push(() => pub.endAsync(true));
+    cleanup(() => pub.endAsync(true));
 
     const before = numbered('b', 300);
     await publishAll(pub, topic, before);
@@ -335,7 +292,7 @@ await describeWithBroker('mqttStream', MQTT_HOST, MQTT_PORT, 'apt-get install mo
 
   it('fails start() clearly when the broker refuses the subscription or cannot be reached', async () => {
     const ssc = context('mqtt-unreachable');
-    const port = await (await import('./support.js')).freePort();
+    const port = await freePort();
     mqttStream(ssc, { url: `mqtt://127.0.0.1:${port}`, topics: 't', qos: 0, connectTimeoutMs: 400, reconnectPeriodMs: 100 }).foreachRDD(() => undefined);
     const events = recordEvents(ssc);
     await expect(ssc.start()).rejects.toThrow(/no connection to the MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ within 400 ms/);

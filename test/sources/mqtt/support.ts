@@ -1,13 +1,10 @@
 /** Helpers of the MQTT suite: a publishing client, private Mosquitto brokers, unique topics. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { reachable } from '../brokers.js';
-import { sleep } from '../../support/async.js';
+import { PrivateServer } from '../private-server.js';
 
 export const MQTT_HOST = '127.0.0.1';
 export const MQTT_PORT = 1883;
@@ -50,67 +47,17 @@ export async function dropSession(clientId: string, url = MQTT_URL): Promise<voi
   await client.endAsync(true).catch(() => undefined);
 }
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private Mosquitto with persistence in a temporary directory, to stop and restart on the same port. */
-export class PrivateMosquitto {
-  private process: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-
-  static async start(): Promise<PrivateMosquitto> {
-    const port = await freePort();
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-mosquitto-'));
-    await writeFile(
-      join(dir, 'mosquitto.conf'),
-      // `user`: started as root, Mosquitto would otherwise switch to the mosquitto user, who cannot write `dir`.
-      [`listener ${port} 127.0.0.1`, `user ${userInfo().username}`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'),
-    );
-    const broker = new PrivateMosquitto(port, dir);
-    await broker.restart();
-    return broker;
-  }
-
-  get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts (again) on the same port and persistence directory; resolves once it accepts connections. */
-  async restart(): Promise<void> {
-    const p = spawn(MOSQUITTO, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    this.process = p;
-    const deadline = Date.now() + 10_000;
-    while (!(await reachable('127.0.0.1', this.port, 200))) {
-      if (p.exitCode !== null) throw new Error(`mosquitto exited with code ${p.exitCode} on port ${this.port}`);
-      if (Date.now() > deadline) throw new Error(`mosquitto did not start on port ${this.port}`);
-      await sleep(20);
-    }
-  }
-
-  /** Stops the broker (SIGTERM: it saves its sessions, as a broker being restarted does). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const p = this.process;
-    this.process = undefined;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((resolve) => p.once('exit', resolve));
-    p.kill(signal);
-    await exited;
-  }
-
-  async destroy(): Promise<void> {
-    await this.stop('SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
-  }
+export function privateMosquitto(): Promise<PrivateServer> {
+  return PrivateServer.start({
+    name: 'mosquitto',
+    scheme: 'mqtt',
+    command: (_port, dir) => [MOSQUITTO, '-c', join(dir, 'mosquitto.conf')],
+    prepare: (port, dir) =>
+      writeFile(
+        join(dir, 'mosquitto.conf'),
+        // `user`: started as root, Mosquitto would otherwise switch to the mosquitto user, who cannot write `dir`.
+        [`listener ${port} 127.0.0.1`, `user ${userInfo().username}`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, 'log_dest none', ''].join('\n'),
+      ),
+  });
 }

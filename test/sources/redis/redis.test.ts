@@ -2,57 +2,50 @@
 // the suite). Each test uses its own stream key, deleted afterwards; the restart test runs a
 // private redis-server with an append-only file that it kills and restarts.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { Milliseconds, StreamingContext, type BatchInfo } from '../../../src/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { StreamingContext } from '../../../src/index.js';
 import { MemoryDeadLetterSink } from '../../../src/sources/decode/dead-letter.js';
 import { compareIds, type RedisBatchMetadata, type RedisStreamOptions } from '../../../src/sources/redis/redis-input.js';
 import { rejectionOf, sleep, waitFor } from '../../support/async.js';
+import { collectRecords } from '../../support/batches.js';
 import { describeWithBroker } from '../brokers.js';
-import { recordEvents } from '../helpers.js';
-import { addAll, admin, freePort, pendingCount, PrivateRedisServer, REDIS_HOST, REDIS_PORT, REDIS_URL, runCrashChild, type Admin } from './support.js';
+import { runCrashChild } from '../crash-child.js';
+import { counts, expectBudgetHeld, expectRateHeld, liveContext, numbered, recordEvents, totalOf, useCleanups } from '../helpers.js';
+import { freePort } from '../private-server.js';
+import { addAll, admin, pendingCount, privateRedisServer, REDIS_HOST, REDIS_PORT, REDIS_URL, type Admin } from './support.js';
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
 let serial = 0;
 
 await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --port 6379 (or: docker run -p 6379:6379 redis)', () => {
   let r: Admin;
-  const keys: string[] = [];
-  const contexts: StreamingContext[] = [];
+  const cleanup = useCleanups();
+  const context = (maxTaskFailures = 4): StreamingContext => liveContext(cleanup, { maxTaskFailures });
 
   beforeAll(async () => {
     r = await admin();
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((c) => c.stop().catch(() => undefined)));
-    if (keys.length > 0) await r.del(keys.splice(0));
   });
   afterAll(async () => {
     r?.destroy();
   });
 
+  /** A new stream key (deleted after the test), group and consumer. */
   function names(): { stream: string; group: string; consumer: string } {
     const n = ++serial;
     const stream = `sluice:test:${run}:${n}`;
-    keys.push(stream);
+    cleanup(() => r.del(stream));
     return { stream, group: `job-${n}`, consumer: 'worker-1' };
   }
 
-  function context(batchInterval = 100, maxTaskFailures = 4): StreamingContext {
-    const ssc = new StreamingContext({ batchInterval: Milliseconds(batchInterval), maxTaskFailures });
-    contexts.push(ssc);
-    return ssc;
-  }
-
-  const payloads = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
-  const inputOf = (b: BatchInfo) => [...b.streamIdToInputInfo.values()][0]!;
+  /** Records `r<from>`...`r<to − 1>`. */
+  const payloads = (from: number, to: number) => numbered('r', to - from, from);
 
   it('delivers every record exactly once across many batches, and leaves nothing pending', async () => {
     const n = names();
     await addAll(r, n.stream, ['before the group: not read with the default startId $']);
     const ssc = context();
     const events = recordEvents(ssc);
-    const received: string[] = [];
-    ssc.redisStream<string>({ url: REDIS_URL, ...n, readCount: 300 }).foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(ssc.redisStream<string>({ url: REDIS_URL, ...n, readCount: 300 }));
     await ssc.start();
     const ids: string[] = [];
     for (let i = 0; i < 5000; i += 250) {
@@ -64,10 +57,9 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     await ssc.stop({ graceful: true });
     expect(received.length).toBe(5000);
     expect(new Set(received)).toEqual(new Set(payloads(0, 5000)));
-    const withRecords = events.batches.filter((b) => b.numRecords > 0);
-    expect(withRecords.length).toBeGreaterThanOrEqual(5);
-    // Id ranges per batch, in order, covering the ids added without overlap.
-    const metas = withRecords.map((b) => inputOf(b).metadata as unknown as RedisBatchMetadata);
+    // Id ranges per batch (five or more), in order, covering the ids added without overlap.
+    const metas = events.inputs().filter((i) => i.numRecords > 0).map((i) => i.metadata as unknown as RedisBatchMetadata);
+    expect(metas.length).toBeGreaterThanOrEqual(5);
     expect(metas.reduce((s, m) => s + m.count, 0)).toBe(5000);
     expect(metas[0]).toMatchObject({ stream: n.stream, group: n.group, consumer: n.consumer, firstId: ids[0], claimed: 0 });
     for (let i = 1; i < metas.length; i++) expect(compareIds(metas[i]!.firstId!, metas[i - 1]!.lastId!)).toBe(1);
@@ -80,7 +72,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     await addAll(r, n.stream, payloads(0, 200));
     const options: RedisStreamOptions = { url: REDIS_URL, ...n, startId: '0' };
 
-    const failing = context(100, 1);
+    const failing = context(1);
     failing.redisStream<string>(options).foreachRDD((b) => {
       if (b.count() > 0) throw new Error('the sink is down');
     });
@@ -91,8 +83,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     // The same consumer starts again: it re-reads its own pending entries first.
     const retry = context();
     const events = recordEvents(retry);
-    const received: string[] = [];
-    retry.redisStream<string>(options).foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(retry.redisStream<string>(options));
     await retry.start();
     await waitFor(() => received.length >= 200, 'the 200 records again', 5000);
     await addAll(r, n.stream, payloads(200, 210)); // and then new ones
@@ -112,8 +103,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     expect(await pendingCount(r, n.stream, n.group)).toBeGreaterThan(0);
 
     const ssc = context();
-    const received: string[] = [];
-    ssc.redisStream<string>(options).foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(ssc.redisStream<string>(options));
     await ssc.start();
     await waitFor(() => received.length >= 300, 'the 300 records', 5000);
     await ssc.stop({ graceful: true });
@@ -132,14 +122,13 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
 
     const ssc = context();
     const events = recordEvents(ssc);
-    const received: string[] = [];
-    ssc.redisStream<string>({ url: REDIS_URL, ...n, consumer: 'live-worker', claimIdleMs: 400 }).foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(ssc.redisStream<string>({ url: REDIS_URL, ...n, consumer: 'live-worker', claimIdleMs: 400 }));
     await ssc.start();
     await waitFor(() => received.length >= 150, 'the 150 records', 5000);
     await sleep(600); // a later claim round finds nothing more: they are ours, and acknowledged
     await ssc.stop({ graceful: true });
     expect(received.sort()).toEqual(payloads(0, 150).sort());
-    const claimed = events.batches.reduce((s, b) => s + ((inputOf(b).metadata as unknown as RedisBatchMetadata).claimed ?? 0), 0);
+    const claimed = events.inputs().reduce((s, i) => s + ((i.metadata as unknown as RedisBatchMetadata).claimed ?? 0), 0);
     expect(claimed).toBe(100);
     expect(await pendingCount(r, n.stream, n.group)).toBe(0);
   });
@@ -151,10 +140,9 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     const ssc = context();
     const events = recordEvents(ssc);
     const sink = new MemoryDeadLetterSink();
-    const received: { id: number; name: string }[] = [];
-    ssc
-      .redisStream<{ id: number; name: string }>({ url: REDIS_URL, ...n, format: 'json', schema: { id: 'u32', name: 'utf8' }, deadLetter: sink })
-      .foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(
+      ssc.redisStream<{ id: number; name: string }>({ url: REDIS_URL, ...n, format: 'json', schema: { id: 'u32', name: 'utf8' }, deadLetter: sink }),
+    );
     await ssc.start();
     await addAll(r, n.stream, [...good.slice(0, 10), ...bad, ...good.slice(10)]);
     await r.xAdd(n.stream, '*', { other: 'an entry without the data field' });
@@ -164,9 +152,8 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     expect(received.find((x) => x.id === 7)?.name).toBe('n7');
     expect(sink.records.map((x) => Buffer.from(x.raw).toString())).toEqual([...bad, '']);
     expect(sink.records.every((x) => x.reason.length > 0 && x.source.startsWith('redis:'))).toBe(true);
-    const infos = events.batches.map(inputOf);
-    expect(infos.reduce((s, i) => s + (i.malformedRecords ?? 0), 0)).toBe(4);
-    expect(infos.reduce((s, i) => s + (i.deadLetteredRecords ?? 0), 0)).toBe(4);
+    expect(totalOf(events.inputs(), 'malformedRecords')).toBe(4);
+    expect(totalOf(events.inputs(), 'deadLetteredRecords')).toBe(4);
     // Malformed records are acknowledged with their batch: they do not come back.
     expect(await pendingCount(r, n.stream, n.group)).toBe(0);
   });
@@ -174,8 +161,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
   it("with field: null decodes each entry's fields as one JSON object (of strings)", async () => {
     const n = names();
     const ssc = context();
-    const received: Record<string, string>[] = [];
-    ssc.redisStream<Record<string, string>>({ url: REDIS_URL, ...n, field: null, format: 'json' }).foreachRDD((b) => void received.push(...b.collect()));
+    const received = collectRecords(ssc.redisStream<Record<string, string>>({ url: REDIS_URL, ...n, field: null, format: 'json' }));
     await ssc.start();
     await r.xAdd(n.stream, '*', { sensor: '1', value: '20.5' });
     await r.xAdd(n.stream, '*', { sensor: '2', value: 'a "quoted" word' });
@@ -187,7 +173,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
   });
 
   it('survives a server restart in the middle of the stream, and delivers every record', async () => {
-    const server = await PrivateRedisServer.start();
+    const server = await privateRedisServer();
     let own: Admin | undefined;
     try {
       own = await admin(server.url);
@@ -195,10 +181,9 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
       await addAll(own, n.stream, payloads(0, 3000));
       const ssc = context();
       const events = recordEvents(ssc);
-      const received: string[] = [];
-      ssc
-        .redisStream<string>({ url: server.url, ...n, startId: '0', maxRatePerPartition: 5000, reconnectBackoff: { initialMs: 50, maxMs: 200 } })
-        .foreachRDD((b) => void received.push(...b.collect()));
+      const received = collectRecords(
+        ssc.redisStream<string>({ url: server.url, ...n, startId: '0', maxRatePerPartition: 5000, reconnectBackoff: { initialMs: 50, maxMs: 200 } }),
+      );
       await ssc.start();
       await waitFor(() => received.length >= 1000, '1000 records before the restart', 5000);
       await server.kill();
@@ -211,9 +196,7 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
       await ssc.stop({ graceful: true });
       expect(new Set(received)).toEqual(new Set(payloads(0, 3500)));
       // At-least-once: an XACK lost with the server brings its records again, never more than once.
-      const times = new Map<string, number>();
-      for (const x of received) times.set(x, (times.get(x) ?? 0) + 1);
-      expect(Math.max(...times.values())).toBeLessThanOrEqual(2);
+      expect(Math.max(...counts(received).values())).toBeLessThanOrEqual(2);
       expect(events.errors().some((e) => /lost the connection to Redis/.test(e.lastErrorMessage ?? ''))).toBe(true);
       expect(await pendingCount(own, n.stream, n.group)).toBe(0);
     } finally {
@@ -225,18 +208,13 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
   it('holds each batch to maxRatePerPartition (the stream is one partition) within 10%', async () => {
     const n = names();
     await addAll(r, n.stream, payloads(0, 3000));
-    const ssc = context(100);
+    const ssc = context();
     const events = recordEvents(ssc);
     ssc.redisStream<string>({ url: REDIS_URL, ...n, startId: '0', maxRatePerPartition: 4000 }).foreachRDD(() => undefined);
     await ssc.start();
     await waitFor(() => events.batches.filter((b) => b.numRecords > 0).length >= 6, 'six batches', 5000);
     await ssc.stop();
-    const counts = events.batches.map((b) => b.numRecords).filter((x) => x > 0);
-    const perBatch = (4000 * 100) / 1000;
-    for (const x of counts) expect(x).toBeLessThanOrEqual(perBatch);
-    // With a backlog every batch takes the limit (the first may start before the buffer filled).
-    for (const x of counts.slice(1, 6)) expect(x).toBeGreaterThanOrEqual(perBatch * 0.9);
-    expect(inputOf(events.batches.find((b) => b.numRecords > 0)!).rateLimit).toBe(4000);
+    expectRateHeld(events.inputs(), 4000, { full: 4, fill: 0.9 });
   });
 
   it('keeps received-but-unprocessed bytes within maxBufferBytes with a slow output, and processes everything', async () => {
@@ -247,19 +225,12 @@ await describeWithBroker('redisStream', REDIS_HOST, REDIS_PORT, 'redis-server --
     const maxBufferBytes = 8 * 1024;
     const ssc = context();
     const events = recordEvents(ssc);
-    const received: string[] = [];
-    ssc.redisStream<string>({ url: REDIS_URL, ...n, startId: '0', maxBufferBytes }).foreachRDD(async (b) => {
-      received.push(...b.collect());
-      await sleep(40);
-    });
+    const received = collectRecords(ssc.redisStream<string>({ url: REDIS_URL, ...n, startId: '0', maxBufferBytes }), () => sleep(40));
     await ssc.start();
     await waitFor(() => received.length >= 1000, 'all 1000 records', 15_000);
     await ssc.stop({ graceful: true });
     expect(new Set(received)).toEqual(new Set(all));
-    const buffered = events.batches.map((b) => inputOf(b).bufferedBytes ?? 0);
-    expect(Math.max(...buffered)).toBeLessThanOrEqual(maxBufferBytes);
-    expect(Math.max(...buffered)).toBeGreaterThan(maxBufferBytes / 2); // the budget was what held it back
-    expect(Math.max(...events.batches.map((b) => b.numRecords))).toBeLessThanOrEqual(Math.floor(maxBufferBytes / 95));
+    expectBudgetHeld(events.inputs(), maxBufferBytes, 95);
     expect(await pendingCount(r, n.stream, n.group)).toBe(0);
   });
 

@@ -1,30 +1,16 @@
 // zeromqStream over tcp://127.0.0.1 with in-process ZeroMQ peers (PUSH and PUB sockets).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Publisher, Push } from 'zeromq';
-import { Milliseconds, StreamingContext, type BatchInfo, type StreamingContextOptions } from '../../../src/index.js';
+import type { StreamingContext, StreamingContextOptions } from '../../../src/index.js';
 import { MemoryDeadLetterSink } from '../../../src/sources/decode/dead-letter.js';
 import type { ZeroMqInputDStream, ZeroMqStreamOptions } from '../../../src/sources/zeromq/zeromq-input.js';
 import { deferred, sleep, waitFor } from '../../support/async.js';
-import { collectBatches } from '../../support/batches.js';
-import { recordEvents } from '../helpers.js';
-import { freePort } from '../mqtt/support.js';
+import { collectBatches, collectRecords } from '../../support/batches.js';
+import { deliver, expectRateHeld, liveContext, numbered, recordEvents, totalOf, useCleanups } from '../helpers.js';
+import { freePort } from '../private-server.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // already closed
-    }
-  }
-});
-
-function context(appName: string, options: Partial<StreamingContextOptions> = {}): StreamingContext {
-  const ssc = new StreamingContext({ batchInterval: Milliseconds(100), appName, ui: false, ...options });
-  cleanups.push(() => ssc.stop());
-  return ssc;
-}
+const cleanup = useCleanups();
+const context = (appName: string, options: Partial<StreamingContextOptions> = {}): StreamingContext => liveContext(cleanup, { appName, ...options });
 
 function zeromqStream<T = string>(ssc: StreamingContext, options: ZeroMqStreamOptions): ZeroMqInputDStream<T> {
   return ssc.zeromqStream<T>(options) as ZeroMqInputDStream<T>;
@@ -41,7 +27,7 @@ async function push(address: string, options: { bind?: boolean; sendHighWaterMar
     ...(options.sendHighWaterMark === undefined ? {} : { sendHighWaterMark: options.sendHighWaterMark }),
     ...(options.sendBufferSize === undefined ? {} : { sendBufferSize: options.sendBufferSize }),
   });
-  cleanups.push(() => socket.close());
+  cleanup(() => socket.close());
   if (options.bind === false) socket.connect(address);
   else await socket.bind(address);
   return socket;
@@ -51,8 +37,6 @@ async function sendAll(socket: Push, payloads: readonly (string | Buffer | (stri
   for (const p of payloads) await socket.send(p);
 }
 
-const inputOf = (b: BatchInfo, id: number) => b.streamIdToInputInfo.get(id)!;
-const numbered = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
 /** `n` payloads of exactly `bytes` bytes, numbered in their first 6 characters. */
 const sized = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => `${String(i).padStart(6, '0')}${'x'.repeat(bytes - 6)}`);
 
@@ -64,22 +48,20 @@ describe('zeromqStream', () => {
     const address = await endpoint();
     const ssc = context('zmq-exact');
     const stream = zeromqStream(ssc, { endpoint: address, pattern: 'pull', bind });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const sender = await push(address, { bind: !bind });
     const payloads = numbered('m', 5000);
-    for (let i = 0; i < payloads.length; i += 500) {
-      await sendAll(sender, payloads.slice(i, i + 500));
-      await sleep(50);
-    }
-    await waitFor(() => batches.flat().length >= payloads.length, `${payloads.length} records (have ${batches.flat().length})`, 8000);
-    await sleep(200);
+    const send = async () => {
+      const sender = await push(address, { bind: !bind });
+      for (let i = 0; i < payloads.length; i += 500) {
+        await sendAll(sender, payloads.slice(i, i + 500));
+        await sleep(50);
+      }
+    };
+    const { batches, records, events } = await deliver(ssc, stream, send, payloads.length, { timeoutMs: 8000, settleMs: 200 });
 
-    expect(batches.flat()).toEqual(payloads);
+    expect(records).toEqual(payloads);
     expect(batches.filter((b) => b.length > 0).length).toBeGreaterThanOrEqual(5);
     expect(events.errors()).toEqual([]);
-    expect(events.batches.reduce((n, b) => n + inputOf(b, stream.id).numRecords, 0)).toBe(payloads.length);
+    expect(totalOf(events.inputs(stream.id), 'numRecords')).toBe(payloads.length);
   });
 
   it('PULL with a full memory budget stops reading: the PUSH sender blocks on its high-water mark, nothing is lost', async () => {
@@ -121,17 +103,16 @@ describe('zeromqStream', () => {
     await waitFor(() => received.length >= payloads.length, `all 300 records (have ${received.length})`, 8000);
     await sleep(200);
     expect(received).toEqual(payloads);
-    for (const b of events.batches) {
-      const info = inputOf(b, stream.id);
-      expect(info.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
-      expect(info.droppedRecords).toBe(0);
+    for (const i of events.inputs(stream.id)) {
+      expect(i.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
+      expect(i.droppedRecords).toBe(0);
     }
   });
 
   it('SUB takes only the subscribed topic prefixes; the topic frame is reported, the last frame is the record', async () => {
     const address = await endpoint();
     const pub = new Publisher({ linger: 0 });
-    cleanups.push(() => pub.close());
+    cleanup(() => pub.close());
     await pub.bind(address);
     const ssc = context('zmq-sub');
     const stream = zeromqStream(ssc, { endpoint: address, pattern: 'sub', topics: ['a.', 'c.'] });
@@ -157,8 +138,8 @@ describe('zeromqStream', () => {
 
     expect(batches.flat().filter((r) => r !== 'warmup')).toEqual(expected);
     const topics: Record<string, number> = {};
-    for (const b of events.batches) {
-      for (const [t, n] of Object.entries(inputOf(b, stream.id).metadata.topics as Record<string, number>)) topics[t] = (topics[t] ?? 0) + n;
+    for (const i of events.inputs(stream.id)) {
+      for (const [t, n] of Object.entries(i.metadata.topics as Record<string, number>)) topics[t] = (topics[t] ?? 0) + n;
     }
     expect(topics).toEqual({ 'a.warmup': expect.any(Number), 'a.x': 100, 'c.y': 100 });
   });
@@ -166,16 +147,12 @@ describe('zeromqStream', () => {
   it('SUB over the memory budget drops and counts what does not fit (received + dropped = sent)', async () => {
     const address = await endpoint();
     const pub = new Publisher({ linger: 0, sendHighWaterMark: 0 }); // no limit: no drop inside libzmq
-    cleanups.push(() => pub.close());
+    cleanup(() => pub.close());
     await pub.bind(address);
     const ssc = context('zmq-sub-drops');
     const maxBufferBytes = 5000;
     const stream = zeromqStream(ssc, { endpoint: address, pattern: 'sub', maxBufferBytes, receiveHighWaterMark: 0 });
-    const received: string[] = [];
-    stream.foreachRDD(async (b) => {
-      received.push(...b.collect());
-      await sleep(50);
-    });
+    const received = collectRecords(stream, () => sleep(50));
     const events = recordEvents(ssc);
     await ssc.start();
     while (received.length === 0) {
@@ -184,7 +161,7 @@ describe('zeromqStream', () => {
     }
     await sleep(300);
     const before = received.length;
-    const dropped = () => events.batches.reduce((n, b) => n + (inputOf(b, stream.id).droppedRecords ?? 0), 0);
+    const dropped = () => totalOf(events.inputs(stream.id), 'droppedRecords');
     const droppedBefore = dropped();
     for (const p of sized(1000, 100)) await pub.send(p);
     await waitFor(() => received.length - before + dropped() - droppedBefore >= 1000, 'all 1000 received or dropped', 8000);
@@ -193,7 +170,7 @@ describe('zeromqStream', () => {
     expect(dropped() - droppedBefore).toBeGreaterThan(0);
     expect(received.length - before + dropped() - droppedBefore).toBe(1000);
     expect(stream.counters.dropped).toBe(dropped());
-    for (const b of events.batches) expect(inputOf(b, stream.id).bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
+    for (const i of events.inputs(stream.id)) expect(i.bufferedBytes!).toBeLessThanOrEqual(maxBufferBytes);
   });
 
   it('counts malformed records and writes them to the dead-letter sink', async () => {
@@ -208,20 +185,15 @@ describe('zeromqStream', () => {
       schema: { id: 'u32', v: 'f64' },
       deadLetter,
     });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const sender = await push(address);
     const good = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: i, v: i * 1.5 }));
     const bad = ['{"id": 1,', '[]', '{"id": -1, "v": 0}'];
-    await sendAll(sender, [...good.slice(0, 10), bad[0]!, ...good.slice(10, 30), bad[1]!, bad[2]!, ...good.slice(30)]);
-    await waitFor(() => batches.flat().length >= 40 && deadLetter.records.length >= 3, '40 good and 3 malformed records');
-    await sleep(200);
+    // The malformed ones come before the last good one: they are dead-lettered once it is through.
+    const sent = [...good.slice(0, 10), bad[0]!, ...good.slice(10, 30), bad[1]!, bad[2]!, ...good.slice(30)];
+    const { records, events } = await deliver(ssc, stream, async () => sendAll(await push(address), sent), good.length, { settleMs: 200 });
 
-    expect(batches.flat().map((r) => [r.id, r.v])).toEqual(good.map((_, i) => [i, i * 1.5]));
-    const infos = events.batches.map((b) => inputOf(b, stream.id));
-    expect(infos.reduce((n, i) => n + (i.malformedRecords ?? 0), 0)).toBe(3);
-    expect(infos.reduce((n, i) => n + (i.deadLetteredRecords ?? 0), 0)).toBe(3);
+    expect(records.map((r) => [r.id, r.v])).toEqual(good.map((_, i) => [i, i * 1.5]));
+    expect(totalOf(events.inputs(stream.id), 'malformedRecords')).toBe(3);
+    expect(totalOf(events.inputs(stream.id), 'deadLetteredRecords')).toBe(3);
     expect(deadLetter.records.map((r) => Buffer.from(r.raw).toString())).toEqual(bad);
     expect(deadLetter.records.every((r) => r.source === 'feed')).toBe(true);
   });
@@ -256,25 +228,11 @@ describe('zeromqStream', () => {
     const address = await endpoint();
     const ssc = context('zmq-rate');
     const stream = zeromqStream(ssc, { endpoint: address, pattern: 'pull', receiverMaxRate: 1000 });
-    const batches = collectBatches(stream);
-    const events = recordEvents(ssc);
-    await ssc.start();
-    const sender = await push(address);
     const payloads = numbered('r', 1500);
-    await sendAll(sender, payloads);
-    const started = Date.now();
-    await waitFor(() => batches.flat().length >= payloads.length, 'all 1500 records', 6000);
-    const elapsed = Date.now() - started;
+    const { records, events, elapsedMs } = await deliver(ssc, stream, async () => sendAll(await push(address), payloads), payloads.length, { timeoutMs: 6000 });
 
-    const infos = events.batches.map((b) => inputOf(b, stream.id)).filter((i) => i.numRecords > 0);
-    expect(infos.every((i) => i.numRecords <= 100 && i.rateLimit === 1000)).toBe(true);
-    const full = infos.slice(1, -1);
-    expect(full.length).toBeGreaterThanOrEqual(10);
-    expect(full.every((i) => i.numRecords === 100)).toBe(true);
-    // (the upper bound leaves room for batches cut late on a loaded machine)
-    expect(elapsed).toBeGreaterThan(1500 * 0.9 - 200);
-    expect(elapsed).toBeLessThan(1500 * 1.1 + 600);
-    expect(batches.flat()).toEqual(payloads);
+    expect(records).toEqual(payloads);
+    expectRateHeld(events.inputs(stream.id), 1000, { full: 10, elapsedMs });
   });
 
   it('rejects bad options when the stream is defined, and an endpoint it cannot bind on start', async () => {
