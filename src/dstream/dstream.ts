@@ -53,11 +53,17 @@ export abstract class DStream<T> {
   }
 
   /**
+   * Set by stateful operators whose every output batch is their whole state, one record per key
+   * (updateStateByKey, the window aggregations): their state size is their latest batch's size.
+   */
+  protected readonly outputIsState: boolean = false;
+
+  /**
    * @internal Keys held as state by a stateful operator (updateStateByKey, mapWithState,
    * window aggregations), for the UI; `undefined` for stateless streams.
    */
   get stateSize(): number | undefined {
-    return undefined;
+    return this.outputIsState ? (this.lastBatchRecords?.records ?? 0) : undefined;
   }
 
   constructor(readonly ssc: StreamingContext) {

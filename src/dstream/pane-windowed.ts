@@ -56,10 +56,8 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
     parent.remember(slide);
   }
 
-  /** Keys with a value in the window after the latest batch. */
-  override get stateSize(): number | undefined {
-    return this.lastBatchRecords?.records ?? 0;
-  }
+  /** Keys with a value in the window after the latest batch: one output record per key. */
+  protected override readonly outputIsState = true;
 
   get dependencies(): readonly DStream<unknown>[] {
     return [this.parent];

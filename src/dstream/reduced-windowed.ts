@@ -40,10 +40,8 @@ export class ReducedWindowedDStream<K, V> extends DStream<Pair<K, V>> {
     this.reduced.remember(windowDuration);
   }
 
-  /** Keys in the window after the latest batch. */
-  override get stateSize(): number | undefined {
-    return this.lastBatchRecords?.records ?? 0;
-  }
+  /** Keys in the window after the latest batch: one output record per key. */
+  protected override readonly outputIsState = true;
 
   get dependencies(): readonly DStream<unknown>[] {
     return [this.reduced];

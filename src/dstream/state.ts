@@ -37,10 +37,8 @@ export class StateDStream<K, V, S> extends DStream<Pair<K, S>> {
     this.initial = init === undefined ? undefined : init instanceof Batch ? init : Batch.of(Array.from(init));
   }
 
-  /** Keys in the state after the latest batch. */
-  override get stateSize(): number | undefined {
-    return this.lastBatchRecords?.records ?? 0;
-  }
+  /** Keys in the state after the latest batch: one output record per key. */
+  protected override readonly outputIsState = true;
 
   get dependencies(): readonly DStream<unknown>[] {
     return [this.parent];
