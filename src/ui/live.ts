@@ -5,7 +5,7 @@
  * and the API always agree.
  */
 import type { BatchInfo, ReceiverInfo } from '../scheduler/listener.js';
-import { batchJson, batches, graph, iso, receivers, streamingStatistics, type BatchInfoJson, type GraphJson, type ReceiverInfoJson, type StreamingStatisticsJson, type UiSource } from './rest.js';
+import { batchJson, batches, graph, iso, receivers, recordsPerSecond, streamingStatistics, type BatchInfoJson, type GraphJson, type ReceiverInfoJson, type StreamingStatisticsJson, type UiSource } from './rest.js';
 
 /** The first event on a stream: the whole picture. */
 export interface SnapshotJson {
@@ -67,7 +67,8 @@ export function update(src: UiSource, running: boolean, type: UpdateType, about:
     time: iso(src.now()),
     running,
     statistics: streamingStatistics(src),
-    receivers: receivers(src, { withHistory: false }).map(({ eventRates: _e, rateLimits: _r, ...summary }) => summary),
+    // The page keeps the rate histories itself; the averages over the retained batches still change.
+    receivers: receivers(src).map(({ eventRates: _e, rateLimits: _r, ...summary }) => summary),
   };
   const info = about.batchInfo;
   if (info) {
@@ -76,7 +77,7 @@ export function update(src: UiSource, running: boolean, type: UpdateType, about:
     if (type === 'batchSubmitted') {
       json.inputs = [...info.streamIdToInputInfo.values()].map((i) => ({
         streamId: i.inputStreamId,
-        rate: (i.numRecords * 1000) / store.batchDuration,
+        rate: recordsPerSecond(i.numRecords, store.batchDuration),
         ...(i.rateLimit === undefined ? {} : { rateLimit: i.rateLimit }),
       }));
     }

@@ -3,7 +3,7 @@
  * A tiny formatter of our own rather than a client library: the engine has no other use for one,
  * and the format is a few lines of escaping.
  */
-import { streamingStatistics, type UiSource } from './rest.js';
+import { recordsPerSecond, streamingStatistics, type UiSource } from './rest.js';
 
 /** The content type Prometheus expects for the text format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -107,7 +107,7 @@ export function renderMetrics(src: UiSource): string {
     .family('sluice_receivers', 'gauge', 'Input streams (each counts as a receiver).', one(stats.numReceivers))
     .family('sluice_receivers_active', 'gauge', 'Input streams receiving now.', one(stats.numActiveReceivers))
     .family('sluice_stream_active', 'gauge', '1 while the input stream receives, 0 otherwise.', perStream((s) => (store.isActive(s) ? 1 : 0)))
-    .family('sluice_stream_input_rate_records_per_second', 'gauge', "Records per second of the input stream's latest batch.", perStream((s) => opt(s.lastBatchRecords, (n) => (n * 1000) / store.batchDuration)))
+    .family('sluice_stream_input_rate_records_per_second', 'gauge', "Records per second of the input stream's latest batch.", perStream((s) => opt(s.lastBatchRecords, (n) => recordsPerSecond(n, store.batchDuration))))
     .family('sluice_stream_records_total', 'counter', 'Records cut from the input stream into batches.', perStream((s) => s.numRecords))
     .family('sluice_stream_malformed_records_total', 'counter', 'Records the input stream could not decode (malformed or oversize).', perStream((s) => s.malformedRecords))
     .family('sluice_stream_dead_lettered_records_total', 'counter', 'Malformed records written to the dead-letter sink.', perStream((s) => s.deadLetteredRecords))

@@ -7,7 +7,7 @@
 import { describe } from '../errors.js';
 import type { OutputOperationInfo, StreamInputInfo } from '../scheduler/listener.js';
 import type { RuntimeStatus } from '../runtime-status.js';
-import type { Time } from '../time.js';
+import type { Duration, Time } from '../time.js';
 import type { BatchStatus, BatchUiData, StreamUiData, StreamingStatusStore } from './status-store.js';
 
 /** What the REST API reads: the status store and a few things only the context knows. */
@@ -127,6 +127,14 @@ export interface GraphJson {
 
 export const iso = (ms: Time): string => new Date(ms).toISOString();
 
+/** Records per second of `records` cut in one batch of `batchDuration` ms. */
+export const recordsPerSecond = (records: number, batchDuration: Duration): number => (records * 1000) / batchDuration;
+
+/** A batch's output operations, by id. */
+function sortedOps(b: BatchUiData): OutputOperationInfo[] {
+  return [...b.outputOps.values()].sort((x, y) => x.id - y.id);
+}
+
 /** The mean, or undefined for no values (Spark's `avgRate`). */
 function mean(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length;
@@ -158,7 +166,7 @@ export function streamingStatistics(src: UiSource): StreamingStatisticsJson {
     numProcessedRecords: store.numTotalProcessedRecords,
     numReceivedRecords: store.numTotalReceivedRecords,
   };
-  const avgInputRate = mean(retained.map((b) => (b.info.numRecords * 1000) / store.batchDuration));
+  const avgInputRate = mean(retained.map((b) => recordsPerSecond(b.info.numRecords, store.batchDuration)));
   const avgSchedulingDelay = meanTime(retained.map((b) => b.info.schedulingDelay));
   const avgProcessingTime = meanTime(retained.map((b) => b.info.processingDelay));
   const avgTotalDelay = meanTime(retained.map((b) => b.info.totalDelay));
@@ -170,10 +178,9 @@ export function streamingStatistics(src: UiSource): StreamingStatisticsJson {
 }
 
 /** `GET receivers`: one row per input stream, by stream id. */
-export function receivers(src: UiSource, options: { withHistory?: boolean } = {}): ReceiverInfoJson[] {
+export function receivers(src: UiSource): ReceiverInfoJson[] {
   const { store } = src;
-  const withHistory = options.withHistory ?? true;
-  const retained = withHistory ? store.retainedBatchList() : [];
+  const retained = store.retainedBatchList();
   return store.streams().map((s) => receiverJson(src, s, retained));
 }
 
@@ -183,7 +190,7 @@ function receiverJson(src: UiSource, s: StreamUiData, retained: readonly BatchUi
   const rateLimits: [number, number][] = [];
   for (const b of retained) {
     const input = b.info.streamIdToInputInfo.get(s.streamId);
-    eventRates.push([b.batchTime, ((input?.numRecords ?? 0) * 1000) / store.batchDuration]);
+    eventRates.push([b.batchTime, recordsPerSecond(input?.numRecords ?? 0, store.batchDuration)]);
     if (input?.rateLimit !== undefined) rateLimits.push([b.batchTime, input.rateLimit]);
   }
   const r = s.receiver;
@@ -211,7 +218,7 @@ function receiverJson(src: UiSource, s: StreamUiData, retained: readonly BatchUi
 
 /** One batch as `GET batches` lists it. */
 export function batchJson(store: StreamingStatusStore, b: BatchUiData): BatchInfoJson {
-  const ops = [...b.outputOps.values()].sort((x, y) => x.id - y.id);
+  const ops = sortedOps(b);
   const failed = ops.filter((op) => op.failureReason !== undefined);
   const completed = ops.filter((op) => op.failureReason === undefined && op.endTime !== undefined);
   // Spark lists every output operation from submission on; here those not started yet are
@@ -264,7 +271,7 @@ export function batches(store: StreamingStatusStore, statusParams: readonly stri
 
 /** `GET batches/<id>/operations`, by output operation id. */
 export function outputOperations(b: BatchUiData): OutputOperationInfoJson[] {
-  return [...b.outputOps.values()].sort((x, y) => x.id - y.id).map(outputOperationJson);
+  return sortedOps(b).map(outputOperationJson);
 }
 
 function outputOperationJson(op: OutputOperationInfo): OutputOperationInfoJson {

@@ -85,13 +85,7 @@ export class StreamingStatusStore implements StreamingListener {
 
   onBatchSubmitted({ batchInfo }: { batchInfo: BatchInfo }): void {
     const time = batchInfo.batchTime;
-    this.waiting.set(time, {
-      batchTime: time,
-      status: 'QUEUED',
-      info: batchInfo,
-      outputOps: new Map(),
-      expectedOutputOps: this.options.expectedOutputOps?.(time) ?? 0,
-    });
+    this.waiting.set(time, this.newBatch(batchInfo));
     // The records left their sources when the batch was cut: count them per stream now.
     for (const input of batchInfo.streamIdToInputInfo.values()) this.countInput(time, input);
   }

@@ -5,6 +5,7 @@ import type { BatchInfo, OutputOperationInfo, StreamInputInfo } from '../../src/
 import { Ring } from '../../src/ui/ring.js';
 import { batches, receivers, streamingStatistics, type UiSource } from '../../src/ui/rest.js';
 import { StreamingStatusStore } from '../../src/ui/status-store.js';
+import { update } from '../../src/ui/live.js';
 
 const INTERVAL = 100;
 const streams = [
@@ -204,5 +205,20 @@ describe('StreamingStatusStore', () => {
     const growth = process.memoryUsage().heapUsed - before;
     expect(s.numRetainedCompletedBatches).toBe(100);
     expect(growth).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+describe('live updates', () => {
+  it("carry each source's average rate over the retained batches, so the page's averages move", () => {
+    const s = store();
+    const src = source(s);
+    const first = runBatch(s, 100, [10, 4]);
+    const a = update(src, true, 'batchCompleted', { batchInfo: first }).receivers.find((r) => r.streamId === 3)!;
+    const second = runBatch(s, 200, [30, 4]);
+    const b = update(src, true, 'batchCompleted', { batchInfo: second }).receivers.find((r) => r.streamId === 3)!;
+    expect(a.avgEventRate).toBe(100); // 10 records per 100 ms batch
+    expect(b.avgEventRate).toBe(200); // (100 + 300) / 2
+    expect(b.avgEventRate).toBe(receivers(src).find((r) => r.streamId === 3)!.avgEventRate);
+    expect(b).not.toHaveProperty('eventRates'); // histories stay in the page, not in every update
   });
 });

@@ -5,7 +5,7 @@
  */
 'use strict';
 (function () {
-  const { el, setRows, setText, withToken, formatDate, formatClock, formatDuration, formatDurationVerbose, formatNumber, formatBytes } = window.Sluice;
+  const { el, setRows, setText, byId, setConnection, withToken, formatDate, formatClock, formatDuration, formatDurationVerbose, formatNumber, formatBytes } = window.Sluice;
   const Charts = window.SluiceCharts;
   const MAX_TABLE_ROWS = 200; // rows drawn in the completed table (the REST API has all retained)
   const MAX_WORKER_SAMPLES = 300;
@@ -133,9 +133,9 @@
     setText('start-time', start === undefined ? '-' : formatDate(start));
     setText('completed-count', formatNumber(st.numTotalCompletedBatches ?? 0));
     setText('records-count', formatNumber(st.numReceivedRecords ?? 0));
-    document.getElementById('completed-count').dataset.value = String(st.numTotalCompletedBatches ?? 0);
-    document.getElementById('records-count').dataset.value = String(st.numReceivedRecords ?? 0);
-    document.getElementById('stopped-banner').hidden = !model.stopped;
+    byId('completed-count').dataset.value = String(st.numTotalCompletedBatches ?? 0);
+    byId('records-count').dataset.value = String(st.numReceivedRecords ?? 0);
+    byId('stopped-banner').hidden = !model.stopped;
   }
 
   function renderStatistics(retained, xMin, xMax) {
@@ -342,8 +342,6 @@
     renderBatches();
   }
 
-  const byId = (id) => document.getElementById(id);
-
   // ------------------------------------------------------------------ live feed
 
   let updates = 0;
@@ -351,12 +349,6 @@
   function received() {
     updates++;
     document.body.dataset.updates = String(updates);
-  }
-
-  function setConnection(state, text) {
-    const c = byId('conn');
-    c.dataset.state = state;
-    c.textContent = text;
   }
 
   function connect() {

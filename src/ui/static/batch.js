@@ -5,9 +5,8 @@
  */
 'use strict';
 (function () {
-  const { el, setRows, setText, withToken, getJson, formatDate, formatDuration, formatNumber, formatBytes } = window.Sluice;
+  const { el, setRows, setText, byId, setConnection, withToken, getJson, formatDate, formatDuration, formatNumber, formatBytes } = window.Sluice;
   const id = new URLSearchParams(location.search).get('id') || '';
-  const byId = (x) => document.getElementById(x);
   byId('back-link').setAttribute('href', withToken('./'));
 
   function item(label, value, key) {
@@ -127,8 +126,7 @@
     const source = new EventSource(withToken('api/v1/streaming/events'));
     source.addEventListener('snapshot', (e) => {
       setText('app-name', JSON.parse(e.data).appName);
-      byId('conn').dataset.state = 'live';
-      setText('conn', 'live');
+      setConnection('live', 'live');
     });
     source.addEventListener('update', (e) => {
       const u = JSON.parse(e.data);
@@ -136,8 +134,7 @@
     });
     source.addEventListener('stopped', () => {
       source.close();
-      byId('conn').dataset.state = 'stopped';
-      setText('conn', 'stopped');
+      setConnection('stopped', 'stopped');
     });
     source.addEventListener('error', () => {
       if (source.readyState === EventSource.CLOSED) setText('conn', 'disconnected');

@@ -111,5 +111,14 @@
     if (e && e.textContent !== String(text)) e.textContent = String(text);
   }
 
-  window.Sluice = { token, withToken, getJson, formatDate, formatClock, formatDuration, formatDurationVerbose, formatNumber, formatBytes, el, setRows, setText };
+  const byId = (id) => document.getElementById(id);
+
+  /** The connection badge (#conn): its state (styling) and text. */
+  function setConnection(state, text) {
+    const c = byId('conn');
+    c.dataset.state = state;
+    c.textContent = text;
+  }
+
+  window.Sluice = { token, withToken, getJson, formatDate, formatClock, formatDuration, formatDurationVerbose, formatNumber, formatBytes, el, setRows, setText, byId, setConnection };
 })();
