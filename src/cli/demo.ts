@@ -225,20 +225,30 @@ function batchSummary(d: Detection, time: number, statsSink: DuckDbSink<unknown>
 export function statsRows(window: Batch<Pair<number, Stats>>, anomalyCounts: Batch<Pair<number, number>>): SensorStatsRow[] {
   const counts = new Map<number, number>(anomalyCounts.collect());
   const rows: SensorStatsRow[] = [];
+  forEachStats(window, (sensor, count, mean, min, max, stddev) => {
+    rows.push({ sensor, count, mean, min, max, stddev, anomalies: counts.get(sensor) ?? 0 });
+  });
+  return rows;
+}
+
+/**
+ * Calls `visit` with each sensor's window statistics: straight from the `stats` columns when the
+ * batch has them (no object per sensor), from its records otherwise.
+ */
+function forEachStats(
+  window: Batch<Pair<number, Stats>>,
+  visit: (sensor: number, count: number, mean: number, min: number, max: number, stddev: number) => void,
+): void {
   const cols = window.columns;
   if (cols?.every((p) => p.values.kind === 'stats' && (p.keys.kind === 'u32' || p.keys.kind === 'i32'))) {
     for (const p of cols) {
       const v = p.values as Extract<PairColumns['values'], { kind: 'stats' }>;
       const keys = (p.keys as { data: Uint32Array | Int32Array }).data;
-      for (let i = 0; i < p.length; i++) {
-        const sensor = keys[i]!;
-        rows.push({ sensor, count: v.count[i]!, mean: v.mean[i]!, min: v.min[i]!, max: v.max[i]!, stddev: v.stddev[i]!, anomalies: counts.get(sensor) ?? 0 });
-      }
+      for (let i = 0; i < p.length; i++) visit(keys[i]!, v.count[i]!, v.mean[i]!, v.min[i]!, v.max[i]!, v.stddev[i]!);
     }
   } else {
-    for (const [sensor, s] of window.collect()) rows.push({ sensor, ...s, anomalies: counts.get(sensor) ?? 0 });
+    for (const [sensor, s] of window.collect()) visit(sensor, s.count, s.mean, s.min, s.max, s.stddev);
   }
-  return rows;
 }
 
 /** The readings with a value: a dropout's NaN readings removed, kept columnar. */
@@ -288,15 +298,7 @@ export function detect(readings: Batch<Pair<number, number>>, window: Batch<Pair
     sd[key] = s;
     inWindow[key] = 1;
   };
-  if (window.columns?.every((p) => p.values.kind === 'stats' && (p.keys.kind === 'u32' || p.keys.kind === 'i32'))) {
-    for (const p of window.columns) {
-      const v = p.values as Extract<PairColumns['values'], { kind: 'stats' }>;
-      const keys = (p.keys as { data: Uint32Array | Int32Array }).data;
-      for (let i = 0; i < p.length; i++) put(keys[i], v.count[i]!, v.mean[i]!, v.stddev[i]!);
-    }
-  } else {
-    for (const [k, s] of window.collect()) put(k, s.count, s.mean, s.stddev);
-  }
+  forEachStats(window, (key, c, m, _min, _max, s) => put(key, c, m, s));
 
   // Pass 1: this batch per sensor (valid and missing readings, sum, sum of squares, min, max).
   const valid = new Uint32Array(n);

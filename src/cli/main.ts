@@ -29,14 +29,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 class UsageError extends Error {}
 
 // Argument parsers: commander prefixes their messages with "option '--x <v>' argument 'v' is invalid."
-function durationArg(allowZero = false) {
-  return (value: string): number => {
-    try {
-      return parseDuration(value, undefined, { allowZero });
-    } catch (error) {
-      throw new InvalidArgumentError(error instanceof DurationParseError ? error.message : String(error));
-    }
-  };
+function durationArg(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof DurationParseError ? error.message : String(error));
+  }
 }
 
 function integerArg(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -204,13 +202,13 @@ export function createProgram(result: { code: number }): Command {
     .description('sensor ingestion on embedded defaults: a simulated fleet, windowed stats on the kernels, anomaly flags, a DuckDB store')
     .addOption(new Option('--sensors <n>', 'number of sensors').argParser(integerArg(1, 0xffffffff)).default(DEMO_DEFAULTS.sensors))
     .addOption(new Option('--rate <r>', 'readings per second over the fleet (100000, 100k, 1M)').argParser(rateArg).default(DEMO_DEFAULTS.rate, '1M'))
-    .addOption(new Option('--batch <duration>', 'batch interval').argParser(durationArg()).default(DEMO_DEFAULTS.batchMs, '1s'))
-    .addOption(new Option('--window <duration>', 'sliding window of the per-sensor statistics').argParser(durationArg()).default(DEMO_DEFAULTS.windowMs, '30s'))
+    .addOption(new Option('--batch <duration>', 'batch interval').argParser(durationArg).default(DEMO_DEFAULTS.batchMs, '1s'))
+    .addOption(new Option('--window <duration>', 'sliding window of the per-sensor statistics').argParser(durationArg).default(DEMO_DEFAULTS.windowMs, '30s'))
     .addOption(
-      new Option('--stats-every <duration>', 'how often sensor_stats gets a row per sensor').argParser(durationArg()).default(DEMO_DEFAULTS.statsEveryMs, '10s'),
+      new Option('--stats-every <duration>', 'how often sensor_stats gets a row per sensor').argParser(durationArg).default(DEMO_DEFAULTS.statsEveryMs, '10s'),
     )
-    .addOption(new Option('--duration <duration>', 'stop gracefully after this long (default: run until Ctrl-C)').argParser(durationArg()))
-    .addOption(new Option('--ui-port <port>', 'port of the web UI (0: any free port)').argParser(integerArg(0, 65535)).default(4040))
+    .addOption(new Option('--duration <duration>', 'stop gracefully after this long (default: run until Ctrl-C)').argParser(durationArg))
+    .addOption(new Option('--ui-port <port>', 'port of the web UI (0: any free port)').argParser(integerArg(0, 65535)).default(DEMO_DEFAULTS.uiPort))
     .option('--no-ui', 'serve no web UI')
     .addOption(new Option('--store <file>', 'the DuckDB file the results go to').default(DEMO_DEFAULTS.store))
     .addOption(new Option('--seed <n>', 'seed of the simulation').argParser(integerArg(0, 0xffffffff)).default(DEMO_DEFAULTS.seed))
@@ -224,7 +222,7 @@ export function createProgram(result: { code: number }): Command {
     .description('run a job module: it exports a function (default, or named `job`) that builds and returns a StreamingContext, not started')
     .argument('<job>', 'the job module (.js, or .ts through tsx)')
     .argument('[args...]', 'arguments passed to the job function as { args }')
-    .addOption(new Option('--duration <duration>', 'stop gracefully after this long (default: run until Ctrl-C / SIGTERM)').argParser(durationArg()))
+    .addOption(new Option('--duration <duration>', 'stop gracefully after this long (default: run until Ctrl-C / SIGTERM)').argParser(durationArg))
     .action(async (job: string, args: string[], flags: { duration?: number }) => {
       result.code = await runCommand(job, args, flags);
     });

@@ -16,7 +16,6 @@ export interface StatusSnapshot {
   schedulingDelayMs: number | undefined;
   /** Batches submitted but not yet completed. */
   backlog: number;
-  batchesCompleted: number;
 }
 
 /** The stream a status line writes to: stdout, or a test's fake. */
@@ -83,7 +82,6 @@ export class StatusLine {
         processingMs: batchInfo.processingDelay,
         schedulingDelayMs: batchInfo.schedulingDelay,
         backlog: Math.max(0, this.submitted - this.completed),
-        batchesCompleted: this.completed,
       });
     },
   };

@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { Batch } from '../batch/batch.js';
-import type { PairColumns } from '../batch/columns.js';
+import { keyAt, type PairColumns } from '../batch/columns.js';
 import { loadClient } from '../load-client.js';
 import type { Time } from '../time.js';
 import type { Sink } from './sink.js';
@@ -206,21 +206,14 @@ interface ColumnSet {
   positional: boolean;
 }
 
-const decoder = new TextDecoder();
-
 /** The columns of a columnar partition: `key`, then `value` or the five `stats` columns. */
 function columnsOfPairs(p: PairColumns): ColumnSet {
   const columns: ColumnSet['columns'] = new Map();
   const k = p.keys;
   switch (k.kind) {
-    case 'utf8': {
-      const keys = new Array<string>(p.length);
-      for (let i = 0; i < p.length; i++) keys[i] = decoder.decode(k.bytes.subarray(k.offsets[i]!, k.offsets[i + 1]!));
-      columns.set('key', { data: keys, hint: 'VARCHAR' });
-      break;
-    }
+    case 'utf8':
     case 'dict':
-      columns.set('key', { data: Array.from(k.ids.subarray(0, p.length), (id) => k.dictionary[id]), hint: 'VARCHAR' });
+      columns.set('key', { data: Array.from({ length: p.length }, (_, i) => keyAt(k, i)), hint: 'VARCHAR' });
       break;
     case 'f64':
       columns.set('key', { data: k.data, hint: 'DOUBLE' });
@@ -394,17 +387,6 @@ function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const FROM_SQL: Readonly<Record<string, DuckDbColumnType>> = {
-  BOOLEAN: 'BOOLEAN',
-  INTEGER: 'INTEGER',
-  UINTEGER: 'UINTEGER',
-  BIGINT: 'BIGINT',
-  FLOAT: 'FLOAT',
-  DOUBLE: 'DOUBLE',
-  VARCHAR: 'VARCHAR',
-  TIMESTAMP: 'TIMESTAMP',
-};
-
 // ---------------------------------------------------------------- the sink
 
 class DuckDbTableSink<T> implements DuckDbSink<T> {
@@ -546,7 +528,7 @@ class DuckDbTableSink<T> implements DuckDbSink<T> {
         timeIndex = defs.length; // its position among the table's columns: the others before it are in defs
         continue;
       }
-      const type = FROM_SQL[sqlType];
+      const type = COLUMN_TYPES.find((t) => t === sqlType);
       if (!type) {
         throw new Error(`${this.name}: column ${name} of the existing table is ${sqlType}, which this sink cannot write; use ifExists: 'replace' or another table`);
       }

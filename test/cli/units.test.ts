@@ -68,7 +68,6 @@ describe('status line', () => {
     processingMs: 120,
     schedulingDelayMs: 3,
     backlog: 2,
-    batchesCompleted: 7,
   };
 
   test('shows batch time, input rate, processing time against the interval, delay and backlog', () => {
