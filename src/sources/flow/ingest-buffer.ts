@@ -35,11 +35,6 @@ export class IngestBuffer<M extends ReceivedMessage> {
     return this.queue.length - this.head;
   }
 
-  /** True when no more may be added. */
-  get full(): boolean {
-    return this.bytes >= this.maxBytes;
-  }
-
   /**
    * Adds a message if the budget allows; `false` when full (the caller pauses or drops and
    * counts). A message alone bigger than the budget is let in when nothing else is held, so it
@@ -60,7 +55,7 @@ export class IngestBuffer<M extends ReceivedMessage> {
   take(time: Time, max: number, perPartition = Infinity): M[] {
     const taken: M[] = [];
     if (perPartition === Infinity) {
-      const end = Math.min(this.queue.length, this.head + Math.min(max, this.length));
+      const end = this.head + Math.min(max, this.length);
       for (let i = this.head; i < end; i++) taken.push(this.queue[i]!);
       this.head = end;
     } else {

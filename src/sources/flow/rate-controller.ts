@@ -56,11 +56,6 @@ export class RateController {
     });
   }
 
-  /** True when backpressure is on. */
-  get backpressure(): boolean {
-    return this.estimator !== undefined;
-  }
-
   /** The rate in force (records/s), or `undefined` when nothing limits the stream. */
   get rate(): number | undefined {
     const adaptive = this.estimator ? (this.estimate ?? this.initialRate) : undefined;

@@ -81,7 +81,8 @@ const EMPTY = new Uint8Array(0);
  * kafkajs logs these in every rebalance (heartbeats and commits refused while the group
  * re-forms); the source handles rebalances itself and reports what matters.
  */
-const REBALANCE_NOISE = /rebalanc|generation id is not valid|not aware of this member|^Crash: |^Restarting the consumer/i;
+const REBALANCE_MESSAGE = /rebalanc|generation id is not valid|not aware of this member/i;
+const REBALANCE_NOISE = new RegExp(`${REBALANCE_MESSAGE.source}|^Crash: |^Restarting the consumer`, 'i');
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
 
 export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMessage> {
@@ -348,26 +349,26 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
     const previous = this.assigned;
     this.revoke([...previous.keys()].filter((k) => !sameMember || !assignment.has(k)));
     const assigned = new Map<string, number>();
-    for (const key of assignment.keys()) {
+    const resume: { topic: string; partition: number; offset: string }[] = [];
+    for (const [key, { topic, partition }] of assignment) {
       const kept = sameMember && previous.has(key);
       assigned.set(key, kept ? previous.get(key)! : this.epoch);
       if (!kept) this.fetchStart.delete(key);
+      const next = this.next.get(key);
+      if (kept && next !== undefined) resume.push({ topic, partition, offset: String(next) });
     }
     this.assigned = assigned;
     this.rebalancing = false;
     this.running = true;
     this.restartAttempts = 0;
     this.joined = true;
-    for (const [key, { topic, partition }] of assignment) {
-      const next = this.next.get(key);
-      // A kept partition resumes right after what this stream holds (kafkajs would restart from
-      // the committed offset, and onBatch skip what it already has).
-      if (sameMember && previous.has(key) && next !== undefined) {
-        try {
-          this.consumer?.seek({ topic, partition, offset: String(next) });
-        } catch {
-          // onBatch skips the records it already has.
-        }
+    // A kept partition resumes right after what this stream holds (kafkajs would restart from
+    // the committed offset, and onBatch skip what it already has).
+    for (const position of resume) {
+      try {
+        this.consumer?.seek(position);
+      } catch {
+        // onBatch skips the records it already has.
       }
     }
     if (!this.isReceiving || this.pausedForSpace) this.pauseTopics();
@@ -437,6 +438,11 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
       this.reportError(`${this.name}: the Kafka consumer crashed; kafkajs restarts it`, error);
       return;
     }
+    this.restartLater(error, 'the Kafka consumer crashed and kafkajs gave up; restarting it in');
+  }
+
+  /** Restarts the consumer with backoff after `error`, reported as `what` and the delay; or fails start(). */
+  private restartLater(error: unknown, what: string): void {
     if (!this.joined && this.restartAttempts >= START_ATTEMPTS - 1) {
       // Never joined, again and again: a configuration or authorization problem; start() fails.
       this.firstJoin?.reject(error);
@@ -444,7 +450,7 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
     }
     const delay = Math.min(this.backoff.initialDelayMs * 2 ** this.restartAttempts, this.backoff.maxDelayMs);
     this.restartAttempts++;
-    this.reportError(`${this.name}: the Kafka consumer crashed and kafkajs gave up; restarting it in ${delay} ms`, error);
+    this.reportError(`${this.name}: ${what} ${delay} ms`, error);
     this.scheduleRestart(delay);
   }
 
@@ -453,15 +459,7 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
       this.startConsumer().catch((error: unknown) => {
-        if (this.stopped) return;
-        if (!this.joined && this.restartAttempts >= START_ATTEMPTS - 1) {
-          this.firstJoin?.reject(error);
-          return;
-        }
-        const next = Math.min(this.backoff.initialDelayMs * 2 ** this.restartAttempts, this.backoff.maxDelayMs);
-        this.restartAttempts++;
-        this.reportError(`${this.name}: restarting the Kafka consumer failed; retrying in ${next} ms`, error);
-        this.scheduleRestart(next);
+        if (!this.stopped) this.restartLater(error, 'restarting the Kafka consumer failed; retrying in');
       });
     }, delay);
   }
@@ -577,7 +575,7 @@ export class KafkaInputDStream<T> extends BrokerInputDStream<T, KafkaReceivedMes
 function isRebalanceError(error: unknown): boolean {
   for (let e = error as { type?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
     if (typeof e.type === 'string' && REBALANCE_ERRORS.has(e.type)) return true;
-    if (typeof e.message === 'string' && /rebalanc|generation id is not valid|not aware of this member/i.test(e.message)) return true;
+    if (typeof e.message === 'string' && REBALANCE_MESSAGE.test(e.message)) return true;
   }
   return false;
 }

@@ -338,8 +338,9 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
     let first = messages[0]!.id;
     let last = first;
     for (const m of messages) {
+      // first <= last: an id below first cannot be above last.
       if (compareIds(m.id, first) < 0) first = m.id;
-      if (compareIds(m.id, last) > 0) last = m.id;
+      else if (compareIds(m.id, last) > 0) last = m.id;
       if (m.claimed) meta.claimed++;
     }
     meta.firstId = first;
