@@ -65,6 +65,8 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
   private readonly policy: MalformedPolicy;
   private readonly deadLetter: DeadLetterSink | undefined;
   private droppedSinceCut = 0;
+  /** Running average payload size, to size pulls to the free memory (1 KiB until one is seen). */
+  private averageSize = 1024;
   private receiving = false;
   private lastError: Pick<ReceiverInfo, 'lastError' | 'lastErrorMessage' | 'lastErrorTime'> = {};
   private totals = { malformed: 0, deadLettered: 0, dropped: 0 };
@@ -168,6 +170,25 @@ export abstract class BrokerInputDStream<T, M extends ReceivedMessage> extends I
       const timer = setTimeout(wake, ms);
       this.wakers.add(wake);
     });
+  }
+
+  /** The wait before a pull loop's next try after `failures` failures in a row: 100 ms doubling to 3 s. */
+  protected retryDelay(failures: number): number {
+    return Math.min(100 * 2 ** Math.min(failures - 1, 5), 3000);
+  }
+
+  /** Counts a received payload into the running average size that {@link messagesThatFit} uses. */
+  protected noteMessageSize(bytes: number): void {
+    this.averageSize = this.averageSize * 0.9 + bytes * 0.1;
+  }
+
+  /**
+   * How many messages the next pull may ask for: what the free memory holds at the average size
+   * seen (1 KiB assumed before any), at most `cap`, at least one.
+   */
+  protected messagesThatFit(cap: number): number {
+    const free = Math.max(0, this.buffer.maxBytes - this.buffer.bytes);
+    return Math.max(1, Math.min(cap, Math.floor(free / Math.max(1, this.averageSize))));
   }
 
   /** Ends every wait of {@link untilSpace} and {@link pauseFor} under way: on a stop or a reconnection. */

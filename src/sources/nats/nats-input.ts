@@ -82,8 +82,6 @@ export interface NatsBatchMetadata {
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_ACK_PENDING = 100_000;
 const DEFAULT_FETCH_MAX_MESSAGES = 1_000;
-/** What one message is assumed to weigh before any was seen, to size the first pull. */
-const INITIAL_SIZE_ESTIMATE = 1024;
 
 export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsReceivedMessage> {
   private readonly options: NatsStreamOptions;
@@ -106,7 +104,6 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
   private fetch: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
-  private averageSize = INITIAL_SIZE_ESTIMATE;
   /** Messages that arrived after pulling stopped, to hand back. */
   private readonly late: string[] = [];
 
@@ -284,7 +281,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
           // While disconnected the status watcher has reported it; a pull failing then is expected.
           this.reportError(`${this.name}: pulling from consumer "${this.options.consumer}" failed; retrying`, error);
         }
-        await this.pauseFor(Math.min(100 * 2 ** Math.min(failures - 1, 5), 3000));
+        await this.pauseFor(this.retryDelay(failures));
       } finally {
         this.fetch = undefined;
       }
@@ -293,10 +290,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
 
   /** How many messages the next pull may ask for: what the free memory holds, at the average size seen. */
   private pullSize(): number {
-    const free = Math.max(0, this.buffer.maxBytes - this.buffer.bytes);
-    const byMemory = Math.floor(free / Math.max(1, this.averageSize));
-    const byAckPending = this.maxAckPending - this.unacked.size;
-    return Math.max(1, Math.min(this.fetchMaxMessages, byMemory, byAckPending));
+    return this.messagesThatFit(Math.min(this.fetchMaxMessages, this.maxAckPending - this.unacked.size));
   }
 
   /** Offers one fetched message, waiting for memory if the budget is full (the pull request is bounded). */
@@ -315,7 +309,7 @@ export class NatsJetStreamInputDStream<T> extends BrokerInputDStream<T, NatsRece
       return;
     }
     const message: NatsReceivedMessage = { payload: m.data.slice(), seq, subject: m.subject, redelivered: m.redelivered };
-    this.averageSize = this.averageSize * 0.9 + m.data.byteLength * 0.1;
+    this.noteMessageSize(m.data.byteLength);
     this.unacked.set(seq, reply);
     if (this.offer(message) || (await this.offerWhenSpace(message, () => this.pulling))) return;
     // Stopped while waiting for memory: handed back once the pull request is over.

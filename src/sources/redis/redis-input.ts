@@ -88,7 +88,6 @@ const buffersOption = (types: typeof RESP_TYPES) => ({ typeMapping: { [types.BLO
 const encoder = new TextEncoder();
 const DEFAULT_READ_COUNT = 1_000;
 const DEFAULT_CLAIM_IDLE_MS = 30_000;
-const INITIAL_SIZE_ESTIMATE = 1024;
 /** Acks and claims give up after this long (the entries stay pending, and come back). */
 const COMMAND_TIMEOUT_MS = 10_000;
 
@@ -113,7 +112,6 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
   private loop: Promise<void> | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
-  private averageSize = INITIAL_SIZE_ESTIMATE;
 
   constructor(ssc: StreamingContext, options: RedisStreamOptions) {
     super(ssc, `redis:${options.stream}/${options.group}/${options.consumer}@${redactUrl(options.url)}`, options, options.maxRatePerPartition, options.maxRatePerPartition);
@@ -236,15 +234,14 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
         }
         // A reply lost with the connection leaves entries pending for this consumer: read them.
         cursor = '0';
-        await this.pauseFor(Math.min(100 * 2 ** Math.min(failures - 1, 5), 3000));
+        await this.pauseFor(this.retryDelay(failures));
       }
     }
   }
 
   /** How many entries the next read may ask for: what the free memory holds, at the average size seen. */
   private readSize(): number {
-    const free = Math.max(0, this.buffer.maxBytes - this.buffer.bytes);
-    return Math.max(1, Math.min(this.readCount, Math.floor(free / Math.max(1, this.averageSize))));
+    return this.messagesThatFit(this.readCount);
   }
 
   /** Offers one entry, waiting for memory if the budget is full (a read is bounded by `readSize`). */
@@ -258,7 +255,7 @@ export class RedisStreamInputDStream<T> extends BrokerInputDStream<T, RedisRecei
     }
     const payload = this.payloadOf(fields);
     const message: RedisReceivedMessage = { payload, id, claimed };
-    this.averageSize = this.averageSize * 0.9 + payload.byteLength * 0.1;
+    this.noteMessageSize(payload.byteLength);
     this.held.add(id);
     // Stopped while waiting for memory: it stays pending for this consumer, and is read again next time.
     if (!this.offer(message) && !(await this.offerWhenSpace(message, () => this.reading))) this.held.delete(id);
