@@ -260,11 +260,9 @@ export class SocketInputDStream extends ReceiverInputDStream<string> {
     const total = this.dropped;
     const previous = this.droppedAtLastBatch;
     this.droppedAtLastBatch = total;
-    this.malformedInBatch = total.oversizeLines - previous.oversizeLines + total.invalidUtf8Lines - previous.invalidUtf8Lines;
-    return {
-      dropped: { oversizeLines: total.oversizeLines - previous.oversizeLines, invalidUtf8Lines: total.invalidUtf8Lines - previous.invalidUtf8Lines },
-      droppedTotal: total,
-    };
+    const dropped = { oversizeLines: total.oversizeLines - previous.oversizeLines, invalidUtf8Lines: total.invalidUtf8Lines - previous.invalidUtf8Lines };
+    this.malformedInBatch = dropped.oversizeLines + dropped.invalidUtf8Lines;
+    return { dropped, droppedTotal: total };
   }
 
   private malformedInBatch = 0;

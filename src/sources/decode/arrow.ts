@@ -15,19 +15,22 @@ function describeFields(fields: readonly Field[]): string {
   return fields.map((f) => `${f.name}: ${String(f.type)}${f.nullable ? '' : ' not null'}`).join(', ');
 }
 
-function matchesFieldType(type: FieldType, t: DataType): boolean {
+/** `expected` is `arrowType(type)`, built once per decoder rather than per payload. */
+function matchesFieldType(type: FieldType, expected: DataType, t: DataType): boolean {
   if (type === 'utf8') return DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8(t.dictionary));
   // In this order: a read type is of the generic class (Int, Float), ours of the subclass (Uint32).
-  return util.compareTypes(t, arrowType(type));
+  return util.compareTypes(t, expected);
 }
 
 export class ArrowDecoder<T = unknown> implements Decoder<T> {
   readonly format = 'arrow' as const;
   private reference: ArrowSchema | undefined;
   private readonly expected: readonly [string, FieldType][] | undefined;
+  private readonly expectedTypes: readonly DataType[] | undefined;
 
   constructor(private readonly options: ResolvedDecodeOptions) {
     this.expected = options.schema && Object.entries(options.schema);
+    this.expectedTypes = this.expected?.map(([, type]) => arrowType(type));
   }
 
   decode(payloads: readonly Uint8Array[]): Decoded<T> {
@@ -71,7 +74,7 @@ export class ArrowDecoder<T = unknown> implements Decoder<T> {
     const exp = this.expected;
     if (exp) {
       const f = schema.fields;
-      if (f.length !== exp.length || exp.some(([name, type], i) => f[i]!.name !== name || !matchesFieldType(type, f[i]!.type))) {
+      if (f.length !== exp.length || exp.some(([name, type], i) => f[i]!.name !== name || !matchesFieldType(type, this.expectedTypes![i]!, f[i]!.type))) {
         return `arrow: schema (${describeFields(f)}) does not match the schema option (${exp.map(([n, t]) => `${n}: ${t}`).join(', ')})`;
       }
     }

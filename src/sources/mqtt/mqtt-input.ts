@@ -24,7 +24,7 @@ import type { IClientOptions, IConnackPacket, IPublishPacket, ISubscriptionGrant
 import type { StreamingContext } from '../../context.js';
 import { describe } from '../../errors.js';
 import { loadClient } from '../../load-client.js';
-import { BrokerInputDStream, type PushSourceOptions } from '../broker/broker-input.js';
+import { BrokerInputDStream, positiveInteger, type PushSourceOptions } from '../broker/broker-input.js';
 import type { ReceivedMessage } from '../flow/ingest-buffer.js';
 
 /** Options of `ssc.mqttStream`. */
@@ -167,9 +167,9 @@ export class MqttInputDStream<T> extends BrokerInputDStream<T, MqttReceivedMessa
     this.qos = options.qos;
     this.clientId = options.clientId ?? `sluice-${Math.random().toString(16).slice(2, 14)}`;
     this.clean = options.cleanSession ?? options.clientId === undefined;
-    this.reconnectPeriodMs = positiveInteger(options.reconnectPeriodMs, 1000, 'reconnectPeriodMs');
-    this.connectTimeoutMs = positiveInteger(options.connectTimeoutMs, 30_000, 'connectTimeoutMs');
-    positiveInteger(options.keepaliveSeconds, 30, 'keepaliveSeconds');
+    this.reconnectPeriodMs = positiveInteger(options.reconnectPeriodMs, 1000, "'reconnectPeriodMs'", 'mqttStream');
+    this.connectTimeoutMs = positiveInteger(options.connectTimeoutMs, 30_000, "'connectTimeoutMs'", 'mqttStream');
+    positiveInteger(options.keepaliveSeconds, 30, "'keepaliveSeconds'", 'mqttStream');
   }
 
   /** QoS 1 messages refused for lack of memory since the start (each delivered again by the broker). */
@@ -470,10 +470,4 @@ function fingerprint(topic: string, payload: Uint8Array): number {
   for (let i = 0; i < topic.length; i++) h = Math.imul(h ^ topic.charCodeAt(i), 0x01000193);
   for (let i = 0; i < payload.length; i++) h = Math.imul(h ^ payload[i]!, 0x01000193);
   return h >>> 0;
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`mqttStream: '${name}' must be a positive integer, got ${String(value)}`);
-  return v;
 }

@@ -138,6 +138,7 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
 
   private async readLoop(socket: ZmqSocket): Promise<void> {
     const pull = this.options.pattern === 'pull';
+    const retryMs = Math.max(5, Math.floor(this.ssc.batchInterval / 4));
     while (this.reading) {
       let frames: Buffer[];
       try {
@@ -159,7 +160,7 @@ export class ZeroMqInputDStream<T> extends BrokerInputDStream<T, ZeroMqReceivedM
       // PULL: hold this one message and read nothing more until it fits, so that libzmq's
       // high-water mark pushes back on the senders. (Stopped meanwhile: it is dropped, as what
       // libzmq still queues is: at-most-once.)
-      if (!this.offer(message)) await this.offerWhenSpace(message, () => this.reading, Math.max(5, Math.floor(this.ssc.batchInterval / 4)));
+      if (!this.offer(message)) await this.offerWhenSpace(message, () => this.reading, retryMs);
     }
   }
 
