@@ -2,7 +2,7 @@
 // the release and debug builds.
 import { describe, expect, test } from 'vitest';
 import {
-  TARGETS, copyBatch, exportAll, f64KeyBits, freeAll, kernels, prng, randomF64, reference,
+  TARGETS, copyBatch, exportAll, f64KeyBits, fmix32, freeAll, kernels, prng, randomF64, reference,
   type Acc, type Columns, type Exported, type Key, type Val,
 } from './test-helpers.js';
 
@@ -204,6 +204,54 @@ describe.each(TARGETS)('reduce-by-key (%s build)', (target) => {
     k.aggFree(t);
   });
 
+  // Generations stay below 2^24 (the dense regime's touch stores rely on the gen word's top
+  // byte being 0); the clear that reaches 2^24 wipes the slots, so entries of old generations
+  // can never read as live again. 2^24 clears are simulated by writing the header's gen word.
+  test('the generation wraps below 2^24 with a wipe: stale entries never come back', async () => {
+    const k = await kernels(target);
+    const r = prng(24);
+    const t = k.aggNew(U32, VF64, SUM | COUNT, 100_000); // dense: 2 MiB of slots
+    const a = randomBatch(r, U32, VF64, 50_000, 40_000);
+    const add = (c: Columns) => {
+      const p = copyBatch(k, c);
+      k.aggAdd(t, p.keys, p.values, c.keys.length);
+      freeAll(k, p.keys, p.values);
+    };
+    add(a); // generation 1
+    k.u32[(t + 32) / 4] = 2 ** 24 - 2; // as after 2^24 - 3 clears
+    k.u32[(t + 24) / 4] = 0;
+    expect(k.aggSize(t)).toBe(0);
+    const b = randomBatch(r, U32, VF64, 30_000, 20_000);
+    add(b);
+    expectExact(exportAll(k, t, k.aggSize(t), U32, VF64), reference([b]), SUM | COUNT);
+    k.aggClear(t); // 2^24 - 1
+    expect(exportAll(k, t, 0, U32, VF64).n).toBe(0);
+    add(b);
+    k.aggClear(t); // would be 2^24: wipes, back to generation 1, the generation of batch a
+    expect(k.u32[(t + 32) / 4]).toBe(1);
+    expect(exportAll(k, t, 0, U32, VF64).n).toBe(0);
+    const c = randomBatch(r, U32, VF64, 30_000, 40_000);
+    add(c);
+    expectExact(exportAll(k, t, k.aggSize(t), U32, VF64), reference([c]), SUM | COUNT);
+    k.aggFree(t);
+  });
+
+  test('dense tables of 8-byte keys (touch stores into the pad) match the reference for every aggregate', async () => {
+    const k = await kernels(target);
+    const r = prng(25);
+    for (const keyKind of [U64, F64]) {
+      const batches = [0, 1].map(() => randomBatch(r, keyKind, VF64, 40_000, 30_000));
+      const t = k.aggNew(keyKind, VF64, ALL, 30_000); // 64-byte entries: 4 MiB of slots
+      for (const c of batches) {
+        const p = copyBatch(k, c);
+        k.aggAdd(t, p.keys, p.values, c.keys.length);
+        freeAll(k, p.keys, p.values);
+      }
+      expectExact(exportAll(k, t, k.aggSize(t), keyKind, VF64), reference(batches), ALL);
+      k.aggFree(t);
+    }
+  });
+
   test('freed, foreign and (debug build) out-of-range handles trap instead of corrupting memory', async () => {
     const k = await kernels(target);
     const t = k.aggNew(U32, VF64, SUM, 16);
@@ -232,6 +280,41 @@ describe.each(TARGETS)('reduce-by-key (%s build)', (target) => {
     k.aggAdd(t, p.keys, p.values, n);
     expectExact(exportAll(k, t, 1, U32, VF64), reference([c]), ALL);
     freeAll(k, p.keys, p.values);
+    k.aggFree(t);
+  });
+
+  // The row loop reads slot j + 1 past the last slot (a spare entry that is never occupied)
+  // instead of wrapping; a key whose run wraps to slot 0 must still be found, by the probe loop.
+  test.each([
+    ['sparse', 4, 16],
+    ['dense', 70_000, 1 << 17],
+  ])('probe runs that wrap from the last slot to the first (%s table)', async (_regime, hint, cap) => {
+    const k = await kernels(target);
+    const mask = cap - 1;
+    const withHome = (home: number, count: number): number[] => {
+      const found: number[] = [];
+      for (let x = 1; found.length < count; x++) if ((fmix32(x) & mask) === home) found.push(x);
+      return found;
+    };
+    const [a, b, c] = withHome(mask, 3); // runs: last slot, then slots 0 and 1
+    const [d] = withHome(0, 1); // home 0, displaced to slot 2 by the wrapped keys
+    const rows = [a, b, c, d, c, b, a, d, a, c].map((x) => x!);
+    const keys = Uint32Array.from(rows);
+    const values = Float64Array.from(rows, (_, i) => i + 1);
+    const t = k.aggNew(U32, VF64, SUM | COUNT, hint);
+    const p = copyBatch(k, { keyKind: U32, valueKind: VF64, keys, values });
+    k.aggAdd(t, p.keys, p.values, rows.length);
+    k.aggAdd(t, p.keys, p.values, rows.length); // found again (now at j + 1 or further), not re-inserted
+    expect(k.aggSize(t)).toBe(4);
+    const ko = k.allocArray(Uint32Array, 4), co = k.allocArray(Float64Array, 4), so = k.allocArray(Float64Array, 4);
+    expect(k.aggExport(t, ko, co, so, 0, 0, 0)).toBe(4);
+    // slot order: the wrapped keys in slots 0 and 1, d in slot 2, a in the last slot
+    expect([...k.copyOut(ko, 4, Uint32Array)]).toEqual([b, c, d, a]);
+    const sumOf = (x: number) => 2 * rows.reduce((s, r, i) => (r === x ? s + i + 1 : s), 0);
+    const countOf = (x: number) => 2 * rows.filter((r) => r === x).length;
+    expect([...k.copyOut(so, 4, Float64Array)]).toEqual([b, c, d, a].map((x) => sumOf(x!)));
+    expect([...k.copyOut(co, 4, Float64Array)]).toEqual([b, c, d, a].map((x) => countOf(x!)));
+    freeAll(k, p.keys, p.values, ko, co, so);
     k.aggFree(t);
   });
 

@@ -46,15 +46,15 @@ export class NativeReference {
   ) {}
 
   /** Builds the reference; throws (with gcc's message) if it cannot. */
-  static build(): NativeReference {
+  static build(flags: readonly string[] = CFLAGS): NativeReference {
     const compiler = gccVersion();
     if (compiler === undefined) throw new Error('gcc not found on PATH');
     const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-native-'));
     const exe = join(dir, 'reduce_by_key');
-    const r = spawnSync('gcc', [...CFLAGS, '-o', exe, NATIVE_SOURCE], { encoding: 'utf8' });
+    const r = spawnSync('gcc', [...flags, '-o', exe, NATIVE_SOURCE], { encoding: 'utf8' });
     if (r.error || r.status !== 0) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`gcc ${CFLAGS.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+      throw new Error(`gcc ${flags.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
     }
     return new NativeReference(dir, exe, compiler);
   }

@@ -29,13 +29,16 @@
  *   - the maximum load depends on the slot array's size: up to SPARSE_BYTES (1 MiB) it doubles
  *     at 1/4 full, and slots j and j+1 are compared without a branch before any probe loop;
  *     above, it doubles at 3/4;
- *   - rows go in blocks of BLOCK (32): pass 1 hashes the block's keys into home[], and in the
- *     dense regime brings each home slot's line in before pass 2 probes the rows in order. The
- *     kernel does that step with a plain load (WASM has no prefetch instruction); here it is
- *     __builtin_prefetch, the native form of the same step, which lets the line arrive without
- *     holding up retirement. -DTOUCH_LOAD=1 builds the kernel's exact instructions instead (a
- *     load per home slot), for comparison (docs/kernels.md, bench/README.md);
- *   - an insert that finds size >= growAt grows the table and restarts at that row. */
+ *   - rows go in blocks of BLOCK (32): pass 1 writes each row's probe word (gen << 32 | key)
+ *     and home entry, and in the dense regime brings each home slot's line in; pass 2
+ *     compares the home slot (sparse: and the next one, which may be the spare entry past
+ *     the end), inserts into an empty home slot, and otherwise probes on; a new entry takes the
+ *     row's value as its sum. The kernel brings a line in with a store of a zero byte into the
+ *     gen word's always-zero top byte (WASM has no prefetch instruction; a store does not hold
+ *     up retirement); here it is __builtin_prefetch for writing, the native instruction for
+ *     that step. -DTOUCH=1 builds the kernel's exact store, -DTOUCH=2 a plain load, for
+ *     comparison (docs/kernels.md, bench/README.md);
+ *   - an insert that finds size >= growAt returns; the table grows and the row is redone. */
 typedef struct {
   uint32_t key;
   uint32_t gen;
@@ -45,9 +48,15 @@ typedef struct {
 #define SHIFT 4 /* log2 sizeof(Entry) */
 #define SPARSE_BYTES (1u << 20)
 #define BLOCK 32
-#ifndef TOUCH_LOAD
-#define TOUCH_LOAD 0
+/* How the dense regime brings a block's home slots in (-DTOUCH=...): */
+#define TOUCH_PREFETCH 0 /* __builtin_prefetch for writing (prefetchw): the default */
+#define TOUCH_STORE 1    /* the kernel's instruction: a zero byte into the gen word's top byte */
+#define TOUCH_LOAD 2     /* a plain load (the kernel's earlier stand-in) */
+#ifndef TOUCH
+#define TOUCH TOUCH_PREFETCH
 #endif
+/* Generations stay below 2^24, as in the kernel (whose touch stores rely on it). */
+#define GEN_LIMIT (1u << 24)
 
 /* murmur3's fmix32 (assembly/hash.ts) */
 static inline uint32_t fmix32(uint32_t h) {
@@ -77,10 +86,13 @@ typedef struct {
   uint32_t sink; /* where TOUCH_LOAD's loads go */
 } Table;
 
+/* cap slots and, as in the kernel (slotBytes), one spare entry past the last, never occupied:
+ * the sparse regime reads slot j + 1 without wrapping. */
 static Entry *alloc_slots(uint32_t cap) {
-  Entry *e = aligned_alloc(64, (size_t)cap * sizeof(Entry));
+  const size_t bytes = ((size_t)(cap + 1) * sizeof(Entry) + 63) & ~(size_t)63;
+  Entry *e = aligned_alloc(64, bytes);
   if (!e) { perror("aligned_alloc"); exit(2); }
-  memset(e, 0, (size_t)cap * sizeof(Entry));
+  memset(e, 0, bytes);
   return e;
 }
 
@@ -109,7 +121,7 @@ static void table_grow(Table *t) {
 }
 
 static void table_clear(Table *t) {
-  if (++t->gen == 0) {
+  if (++t->gen == GEN_LIMIT) {
     memset(t->e, 0, (size_t)t->cap * sizeof(Entry));
     t->gen = 1;
   }
@@ -122,64 +134,73 @@ static inline uint64_t word_at(const Entry *p) {
   return w;
 }
 
-/* Rows from `from` in one regime, in blocks of BLOCK rows: pass 1 computes the home slot of
- * every row of the block (gcc vectorises it, as the kernel does with i32x4), and in the dense
- * regime brings those slots' lines towards the core (TOUCH: see below); pass 2 probes and folds
- * the rows in input order. Returns n, or the row at which the table grew. */
+/* Rows from `from` in one regime, in blocks of BLOCK rows (assembly/reduce-by-key.ts,
+ * addRowsFrom): pass 1 writes each row's probe word (gen << 32 | key, one compare with an
+ * entry's first 8 bytes) and its home entry (gcc vectorises it, as the kernel does with i32x4
+ * and i64x2); in the dense regime it then brings the home entries' lines in (TOUCH: see the
+ * header); pass 2 compares the home entry (and, sparse, the next one, which may be the spare
+ * entry past the end) and otherwise runs the probe loop, then folds, rows in input order.
+ * Returns n, or the row at which the table must grow. */
 static inline __attribute__((always_inline)) uint32_t add_from(Table *t, const uint32_t *keys, const double *values, uint32_t from, uint32_t n, int sparse) {
   Entry *const e = t->e;
   const uint32_t mask = t->cap - 1, growAt = t->growAt, gen = t->gen;
   const uint64_t genWord = (uint64_t)gen << 32;
   uint32_t size = t->size;
-  uint32_t home[BLOCK];
+  uint64_t want[BLOCK];
+  Entry *home[BLOCK];
   for (uint32_t b = from; b < n; b += BLOCK) {
-    const uint32_t be = n - b < BLOCK ? n : b + BLOCK;
-    for (uint32_t i = b; i < be; i++) home[i - b] = fmix32(keys[i]) & mask;
+    const uint32_t nb = n - b < BLOCK ? n - b : BLOCK;
+    for (uint32_t r = 0; r < nb; r++) {
+      want[r] = genWord | keys[b + r];
+      home[r] = &e[fmix32(keys[b + r]) & mask];
+    }
     if (!sparse) {
-#if TOUCH_LOAD
+#if TOUCH == TOUCH_STORE
+      for (uint32_t r = 0; r < nb; r++) ((volatile uint8_t *)home[r])[7] = 0; /* gen's top byte: always 0 */
+#elif TOUCH == TOUCH_LOAD
       uint32_t s = 0;
-      for (uint32_t i = b; i < be; i++) s += *(volatile uint32_t *)&e[home[i - b]].key;
+      for (uint32_t r = 0; r < nb; r++) s += *(volatile uint32_t *)&home[r]->key;
       t->sink += s;
 #else
-      for (uint32_t i = b; i < be; i++) __builtin_prefetch(&e[home[i - b]], 1);
+      for (uint32_t r = 0; r < nb; r++) __builtin_prefetch(home[r], 1);
 #endif
     }
-    for (uint32_t i = b; i < be; i++) {
-      const uint32_t k = keys[i];
-      const uint64_t want = genWord | k;
-      uint32_t j = home[i - b];
-      Entry *p = 0;
-      int found = 0, probe = 1;
-      if (sparse) {
-        Entry *e0 = &e[j], *e1 = &e[(j + 1) & mask];
-        int hit0 = word_at(e0) == want, hit1 = word_at(e1) == want;
-        if (hit0 | hit1) {
-          p = hit0 ? e0 : e1;
-          found = 1;
-          probe = 0;
-        }
+    for (uint32_t r = 0; r < nb; r++) {
+      const uint64_t w = want[r];
+      Entry *p = home[r];
+      const uint64_t x = word_at(p);
+      const int hit0 = x == w, hit1 = sparse && word_at(p + 1) == w;
+      if (hit0 | hit1) {
+        p = hit0 ? p : p + 1;
+        p->sum += values[b + r];
+        continue;
       }
-      if (probe) {
+      if ((uint32_t)(x >> 32) == gen) {
+        /* the home slot holds another key: probe on */
+        uint32_t j = (uint32_t)(p - e);
+        int found = 0;
         for (;;) {
-          p = &e[j];
-          uint64_t w = word_at(p);
-          if (w == want) { found = 1; break; }
-          if ((uint32_t)(w >> 32) != gen) break;
           j = (j + 1) & mask;
+          p = &e[j];
+          const uint64_t y = word_at(p);
+          if (y == w) { found = 1; break; }
+          if ((uint32_t)(y >> 32) != gen) break;
+        }
+        if (found) {
+          p->sum += values[b + r];
+          continue;
         }
       }
-      if (!found) {
-        if (size >= growAt) {
-          t->size = size;
-          table_grow(t);
-          return i;
-        }
-        size++;
-        p->key = k;
-        p->gen = gen;
-        p->sum = -0.0; /* the kernel's identity: a JS fold from -0 */
+      /* absent: insert at the empty slot that ends the run, with the row's value as its sum
+       * (the fold of the identity -0 with it, bit for bit) */
+      if (size >= growAt) {
+        t->size = size;
+        return b + r;
       }
-      p->sum += values[i];
+      size++;
+      p->key = (uint32_t)w;
+      p->gen = gen;
+      p->sum = values[b + r];
     }
   }
   t->size = size;
@@ -188,9 +209,11 @@ static inline __attribute__((always_inline)) uint32_t add_from(Table *t, const u
 
 static void table_add(Table *t, const uint32_t *keys, const double *values, uint32_t n) {
   uint32_t i = 0;
-  while (i < n) {
+  for (;;) {
     if (((uint64_t)t->cap << SHIFT) <= SPARSE_BYTES) i = add_from(t, keys, values, i, n, 1);
     else i = add_from(t, keys, values, i, n, 0);
+    if (i >= n) break;
+    table_grow(t);
   }
 }
 
