@@ -44,6 +44,8 @@ const NULL = Uint8Array.from([0x6e, 0x75, 0x6c, 0x6c]);
 const FIELD_STATE_MISSING = 0;
 const FIELD_STATE_VALUE = 1;
 const FIELD_STATE_NULL = 2;
+/** A value that does not fit the field's type: the record is malformed unless a later duplicate of the key replaces it. */
+const FIELD_STATE_BAD = 3;
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -72,6 +74,8 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
   private readonly byName: ReadonlyMap<string, number>;
   private readonly nf: number;
   private readonly state: Uint8Array;
+  /** Why each field in FIELD_STATE_BAD is bad. */
+  private readonly badReason: string[] = [];
   private cols: Column[] = [];
   /** The field tried first for the next key: the one after the last matched. */
   private hint = 0;
@@ -178,6 +182,24 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
     }
     i = ws(buf, i, n);
     if (i < n) throw new RecordError(`json: unexpected ${showByte(buf[i])} after the object at byte ${i}`);
+    // As JSON.parse, the last of duplicate keys wins: a bad value counts only if nothing replaced it.
+    for (let f = 0; f < this.nf; f++) if (state[f] === FIELD_STATE_BAD) throw new RecordError(this.badReason[f]!);
+  }
+
+  /**
+   * Field `f`'s value at `i` does not fit its type (`reason`): marks the field bad and skips the
+   * value (which must still be valid JSON); returns the offset after it.
+   */
+  private badValue(f: number, reason: RecordError, buf: Uint8Array, i: number, n: number): number {
+    this.state[f] = FIELD_STATE_BAD;
+    this.badReason[f] = reason.reason;
+    try {
+      return this.skipValue(buf, i, n, 0);
+    } catch (e) {
+      // Not JSON either (`NaN`, a bare word): the field's expected type says most.
+      if (e instanceof RecordError) throw reason;
+      throw e;
+    }
   }
 
   /** The schema field of the key string at `i` (-1 when none); sets `pos` after it. */
@@ -255,10 +277,10 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
         } else if (c === FALSE[0]) {
           i = literal(buf, i, n, FALSE);
           (col as BoolColumn).set(row, false);
-        } else throw this.typeError(f, buf, i);
+        } else return this.badValue(f, this.typeError(f, buf, i), buf, i, n);
         break;
       case Kind.Utf8: {
-        if (c !== QUOTE) throw this.typeError(f, buf, i);
+        if (c !== QUOTE) return this.badValue(f, this.typeError(f, buf, i), buf, i, n);
         const u = col as Utf8Column;
         const at = u.start(row);
         const out = u.reserve(at, n - i);
@@ -267,17 +289,18 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
         break;
       }
       default: {
-        if (c !== MINUS && !(c! >= ZERO && c! <= NINE)) throw this.typeError(f, buf, i);
+        if (c !== MINUS && !(c! >= ZERO && c! <= NINE)) return this.badValue(f, this.typeError(f, buf, i), buf, i, n);
         const start = i;
         i = this.number(buf, i, n);
         const code = storeNumber(col, row, this.num, this.numIsInt, buf, start, i);
         if (code !== STORED) {
           const text = latin1(buf, start, i);
-          throw new RecordError(
+          this.state[f] = FIELD_STATE_BAD;
+          this.badReason[f] =
             code === NOT_INTEGER
               ? `json: expected an integer for "${this.names[f]}" at byte ${start}, got ${text}`
-              : `json: ${text} out of range for ${this.types[f]} "${this.names[f]}" at byte ${start}`,
-          );
+              : `json: ${text} out of range for ${this.types[f]} "${this.names[f]}" at byte ${start}`;
+          return i;
         }
       }
     }

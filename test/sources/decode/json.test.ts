@@ -144,6 +144,25 @@ describe('json with a schema (byte scanner)', () => {
     expect(d.table!.getChild('u')!.nullCount).toBe(4);
   });
 
+  // As JSON.parse: the last value of a repeated key is the one checked against the schema
+  // (a property test found the scanner rejecting a record for a value that JSON.parse drops).
+  it('checks only the last value of a repeated key against the field type', () => {
+    const schema: Schema = { n: 'f64', s: 'utf8', b: 'bool', i: 'u8' };
+    const d = scanner(schema).decodeTable(
+      ['{"n":"text","n":1.5}', '{"s":7,"s":"ok","b":[true],"b":true}', '{"i":300,"i":3}', '{"n":1.5,"n":"text"}', '{"i":3,"i":300}', '{"n":NaN,"n":1}'].map(enc),
+    );
+    expect(rowsOf(d)).toEqual([
+      { n: 1.5, s: null, b: null, i: null },
+      { n: null, s: 'ok', b: true, i: null },
+      { n: null, s: null, b: null, i: 3 },
+    ]);
+    expect(reasons(d)).toEqual([
+      'json: expected number for "n" at byte 13',
+      'json: 300 out of range for u8 "i" at byte 11',
+      'json: expected number for "n" at byte 5', // not JSON at all: malformed whatever follows
+    ]);
+  });
+
   it('parses numbers exactly: negative, zero, -0, exponents, long and tiny values, integers in any notation', () => {
     const texts = ['0', '-0', '1e3', '-1.5E+2', '0.1', '123456789012345678', '3.141592653589793238462643', '1e-320', '1.7976931348623157e308', '1e400', '-2.5e-5', '9007199254740993'];
     const d = scanner({ v: 'f64' }).decodeTable(texts.map((t) => enc(`{"v":${t}}`)));
