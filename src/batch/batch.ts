@@ -5,7 +5,7 @@
  */
 import { KeyMap, partitionOf } from './keys.js';
 import { Table, Vector } from 'apache-arrow';
-import { isArrow, keyAt, pairColumnsOfArrow, pairsOf, valueAt, rowsOfArrow, type ArrowBatch, type PairColumns } from './columns.js';
+import { isArrow, keyAt, pairColumnsOfArrow, pairsOf, partitionColumns, valueAt, rowsOfArrow, type ArrowBatch, type PairColumns } from './columns.js';
 
 /** A key-value record: Spark's `(K, V)` tuple. */
 export type Pair<K, V> = [K, V];
@@ -24,7 +24,8 @@ export class Batch<T> {
   /**
    * The partitions in columnar form (key and value columns), when the batch came from Arrow or
    * from a kernel; `undefined` for a batch of JS records. Kernels read these; records are made
-   * from them only when asked for.
+   * from them only when asked for. A partition may be empty (`length` 0) after `partitionBy`,
+   * which keeps every partition it is asked for.
    */
   readonly columns: readonly PairColumns[] | undefined;
   /**
@@ -254,9 +255,21 @@ export class Batch<T> {
     });
   }
 
-  /** Hash-partitions the records by key into `numPartitions` partitions, keeping their order. */
+  /**
+   * Hash-partitions the records by key into `numPartitions` partitions, keeping their order: a
+   * record goes to partition `partitionOf(key, numPartitions)`, so equal keys meet in one
+   * partition and two batches partitioned alike are co-partitioned.
+   *
+   * A columnar batch (from Arrow or a kernel) stays columnar: its key and value columns are
+   * scattered into new columns, one set per partition, with every row in the partition its
+   * `[key, value]` record would go to, and no record is made. The result has `numPartitions`
+   * partitions, empty ones included. Only partitions whose columns differ in type (e.g. a union
+   * of batches of different types) are partitioned as records.
+   */
   partitionBy<K, V>(this: Batch<Pair<K, V>>, numPartitions: number): Batch<Pair<K, V>> {
     requirePartitions(numPartitions);
+    const columns = this.columns && partitionColumns(this.columns, numPartitions);
+    if (columns) return new Batch<Pair<K, V>>(undefined, columns);
     const parts: Pair<K, V>[][] = Array.from({ length: numPartitions }, () => []);
     for (const p of this.partitions) for (const r of p) parts[partitionOf(r[0], numPartitions)]!.push(r);
     return new Batch(parts);

@@ -3,7 +3,8 @@
  * lays them out, so the WASM kernels aggregate them without a JS object per record. Tuples are
  * made from the columns only when someone asks for records (`collect`, `print`, a JS function).
  */
-import { DataType, RecordBatch, Table, type Data, type Vector } from 'apache-arrow';
+import { DataType, Precision, RecordBatch, Table, type Data, type Vector } from 'apache-arrow';
+import { fmix32, hashUtf8, partitionOf } from './keys.js';
 
 /** A column of keys. Strings are either Arrow Utf8 (offsets + bytes) or dictionary ids. */
 export type KeyColumn =
@@ -99,6 +100,18 @@ function singleChunk(v: Vector): Data | undefined {
   return v.data.length === 1 && v.nullCount === 0 ? v.data[0] : undefined;
 }
 
+/**
+ * True for the number types whose rows are the numbers (or bigints) of their buffer: Int32,
+ * Uint32, Int64 and Float64, plus Float32 for values. Dates, times, timestamps, durations and
+ * decimals also store integers, but their rows are other numbers (milliseconds, a bigint read as
+ * a number, several words per value), so they take the row path.
+ */
+function isPlainNumber(t: DataType, asKey: boolean): boolean {
+  if (DataType.isInt(t)) return t.bitWidth === 32 || (t.bitWidth === 64 && t.isSigned);
+  if (DataType.isFloat(t)) return t.precision === Precision.DOUBLE || (!asKey && t.precision === Precision.SINGLE);
+  return false;
+}
+
 function keyColumnOfArrow(v: Vector): KeyColumn | undefined {
   const d = singleChunk(v);
   if (!d) return undefined;
@@ -110,6 +123,7 @@ function keyColumnOfArrow(v: Vector): KeyColumn | undefined {
     if (!(ids instanceof Int32Array || ids instanceof Uint32Array)) return undefined;
     return { kind: 'dict', ids: ids.subarray(0, n), dictionary: d.dictionary.toArray() as string[] };
   }
+  if (!isPlainNumber(t, true)) return undefined;
   const values = d.values as unknown;
   if (values instanceof Uint32Array) return { kind: 'u32', data: values.subarray(0, n) };
   if (values instanceof Int32Array) return { kind: 'i32', data: values.subarray(0, n) };
@@ -120,7 +134,7 @@ function keyColumnOfArrow(v: Vector): KeyColumn | undefined {
 
 function valueColumnOfArrow(v: Vector): ValueColumn | undefined {
   const d = singleChunk(v);
-  if (!d) return undefined;
+  if (!d || !isPlainNumber(d.type, false)) return undefined;
   const values = d.values as unknown;
   const n = d.length;
   if (values instanceof Float64Array) return { kind: 'f64', data: values.subarray(0, n) };
@@ -227,4 +241,322 @@ export function pairColumnsOfRows(rows: readonly (readonly [unknown, unknown])[]
 export function keyOnlyColumnsOf(records: readonly unknown[]): PairColumns | undefined {
   const keys = keyColumnOf(records);
   return keys ? { length: records.length, keys, values: { kind: 'f64', data: new Float64Array(0) } } : undefined;
+}
+
+// ---- hash partitioning in columnar form ----
+
+type NumberData = Float64Array | Float32Array | Int32Array | Uint32Array | BigInt64Array;
+type Ids = Uint32Array | Int32Array;
+
+/** Where each row goes: `pid[r]` for the r-th row of the live partitions, one after another. */
+interface Route {
+  readonly numPartitions: number;
+  readonly pid: Uint32Array;
+  /** Rows per output partition. */
+  readonly sizes: Int32Array;
+  /** Rows of each live input partition. */
+  readonly lengths: readonly number[];
+}
+
+/**
+ * The rows of `parts` hash-partitioned by key over `numPartitions` partitions, in columnar form:
+ * each row goes to `partitionOf(keyAt(keys, i), numPartitions)`, the partition the row path
+ * gives its `[key, value]` tuple, and rows keep their order within a partition. All
+ * `numPartitions` partitions are returned, empty ones included. Keys are hashed from the columns
+ * (a dictionary entry once, UTF-8 bytes without decoding them), so no tuple or object is made per
+ * row. `undefined` when the non-empty partitions do not all have keys of one kind and values of
+ * one kind (e.g. a union of batches of different types), which only the row path can combine.
+ */
+export function partitionColumns(parts: readonly PairColumns[], numPartitions: number): PairColumns[] | undefined {
+  const live = parts.filter((p) => p.length > 0);
+  const model = live[0] ?? parts[0];
+  if (!model) return undefined;
+  const shapes = live.length > 0 ? live : [model];
+  if (!shapes.every((p) => p.keys.kind === model.keys.kind)) return undefined;
+  const valueShape = valueShapeOf(model);
+  if (valueShape === undefined || !shapes.every((p) => valueShapeOf(p) === valueShape)) return undefined;
+  if (live.length === 1 && numPartitions === 1) return [model];
+
+  let keys = live.map((p) => p.keys);
+  if (model.keys.kind === 'dict' && live.length > 0) {
+    const unified = unifyDictionaries(live);
+    if (!unified) return undefined;
+    keys = unified;
+  }
+  const lengths = live.map((p) => p.length);
+  const route = routeRows(keys, lengths, numPartitions);
+  const outKeys = scatterKeys(keys, model.keys, route);
+  const outValues = scatterValues(live.map((p) => p.values), model.values, valueShape === 'keys only', route);
+  return outKeys.map((k, p) => ({ length: route.sizes[p]!, keys: k, values: outValues[p]! }));
+}
+
+/** A value column's kind, 'keys only' for a count-only partition (no values), `undefined` when malformed. */
+function valueShapeOf(p: PairColumns): string | undefined {
+  const v = p.values;
+  if (v.kind === 'stats') return [v.count, v.mean, v.min, v.max, v.stddev].every((c) => c.length >= p.length) ? 'stats' : undefined;
+  if (v.data.length >= p.length) return v.kind;
+  return v.data.length === 0 ? 'keys only' : undefined;
+}
+
+/**
+ * Dictionary key columns over one dictionary: as they are when the partitions share theirs
+ * (a kernel's results, one Arrow record batch), otherwise re-coded over the union of their
+ * dictionaries (each Arrow record batch brings its own), each distinct string once.
+ */
+function unifyDictionaries(parts: readonly PairColumns[]): KeyColumn[] | undefined {
+  const columns = parts.map((p) => p.keys as Extract<KeyColumn, { kind: 'dict' }>);
+  const first = columns[0]!.dictionary;
+  if (columns.every((c) => c.dictionary === first)) return columns;
+  const dictionary: string[] = [];
+  const index = new Map<string, number>();
+  const recodings = new Map<readonly string[], Int32Array>();
+  const out: KeyColumn[] = [];
+  for (let c = 0; c < columns.length; c++) {
+    const { ids, dictionary: own } = columns[c]!;
+    let recode = recodings.get(own);
+    if (!recode) {
+      recode = new Int32Array(own.length);
+      for (let j = 0; j < own.length; j++) {
+        const s = own[j];
+        if (typeof s !== 'string') {
+          recode[j] = -1;
+          continue;
+        }
+        let id = index.get(s);
+        if (id === undefined) {
+          id = dictionary.length;
+          dictionary.push(s);
+          index.set(s, id);
+        }
+        recode[j] = id;
+      }
+      recodings.set(own, recode);
+    }
+    const n = parts[c]!.length;
+    const recoded = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const to = id >= 0 && id < recode.length ? recode[id]! : -1;
+      // An id with no string (out of range, a hole) has the key undefined: left to the row path.
+      if (to < 0) return undefined;
+      recoded[i] = to;
+    }
+    out.push({ kind: 'dict', ids: recoded, dictionary });
+  }
+  return out;
+}
+
+/** The output partition of every row, and the size of every output partition. */
+function routeRows(keys: readonly KeyColumn[], lengths: readonly number[], numPartitions: number): Route {
+  let total = 0;
+  for (const n of lengths) total += n;
+  const pid = new Uint32Array(total);
+  const sizes = new Int32Array(numPartitions);
+  if (numPartitions === 1) {
+    sizes[0] = total;
+    return { numPartitions, pid, sizes, lengths };
+  }
+  const n = numPartitions;
+  // Keys whose hash goes through a string (fractions, bigints, dictionary entries): once per key.
+  const memo = new Map<unknown, number>();
+  const slow = (key: unknown): number => {
+    let p = memo.get(key);
+    if (p === undefined) {
+      p = partitionOf(key, n);
+      memo.set(key, p);
+    }
+    return p;
+  };
+  let homes: { dictionary: readonly string[]; of: Int32Array } | undefined;
+  let r = 0;
+  keys.forEach((column, c) => {
+    const len = lengths[c]!;
+    switch (column.kind) {
+      case 'u32': {
+        const data = column.data;
+        for (let i = 0; i < len; i++) pid[r++] = fmix32(data[i]!) % n;
+        break;
+      }
+      case 'i32': {
+        const data = column.data;
+        for (let i = 0; i < len; i++) pid[r++] = fmix32(data[i]! >>> 0) % n;
+        break;
+      }
+      case 'f64': {
+        // hashKey: integers in [-2^31, 2^32) hash as their uint32 bits, other numbers as strings.
+        const data = column.data;
+        for (let i = 0; i < len; i++) {
+          const k = data[i]!;
+          pid[r++] = Number.isInteger(k) && k >= -0x80000000 && k <= 0xffffffff ? fmix32(k >>> 0) % n : slow(k);
+        }
+        break;
+      }
+      case 'i64': {
+        const data = column.data;
+        for (let i = 0; i < len; i++) pid[r++] = slow(data[i]!);
+        break;
+      }
+      case 'utf8': {
+        // hashKey hashes a string's UTF-8 bytes: the column's own, unless decoding would change
+        // them (a leading BOM is dropped, ill-formed bytes replaced), where the string is used.
+        const { offsets, bytes } = column;
+        for (let i = 0; i < len; i++) {
+          const start = offsets[i]!;
+          const end = offsets[i + 1]!;
+          pid[r++] = decodesToItself(bytes, start, end) ? hashUtf8(bytes, start, end) % n : partitionOf(keyAt(column, i), n);
+        }
+        break;
+      }
+      case 'dict': {
+        // Once per dictionary entry, remembered by id (by string when the dictionary, e.g. a
+        // long-running stream's, is much bigger than the batch).
+        const { ids, dictionary } = column;
+        if (homes?.dictionary !== dictionary && dictionary.length <= 4 * total + 1024) {
+          homes = { dictionary, of: new Int32Array(dictionary.length).fill(-1) };
+        }
+        const of = homes?.dictionary === dictionary ? homes.of : undefined;
+        for (let i = 0; i < len; i++) {
+          const id = ids[i]!;
+          if (!(id >= 0 && id < dictionary.length)) pid[r++] = partitionOf(undefined, n);
+          else if (!of) pid[r++] = slow(dictionary[id]);
+          else {
+            let p = of[id]!;
+            if (p < 0) p = of[id] = partitionOf(dictionary[id], n);
+            pid[r++] = p;
+          }
+        }
+        break;
+      }
+    }
+  });
+  for (let i = 0; i < total; i++) sizes[pid[i]!]!++;
+  return { numPartitions, pid, sizes, lengths };
+}
+
+/**
+ * True when `bytes[start, end)` is well-formed UTF-8 with no leading BOM, so that decoding it
+ * (as `keyAt` does) and encoding the string again gives these bytes back.
+ */
+function decodesToItself(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) return false;
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The well-formed sequences of the Unicode standard (table 3-7): no overlong forms, no
+    // surrogates, nothing above U+10FFFF.
+    let more: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return false;
+    if (i + more >= end) return false;
+    const b1 = bytes[i + 1]!;
+    if (b1 < lo || b1 > hi) return false;
+    for (let j = 2; j <= more; j++) {
+      const c = bytes[i + j]!;
+      if (c < 0x80 || c > 0xbf) return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
+/** Copies row r of the sources to the next free slot of its partition's output. */
+function scatter(sources: readonly ArrayLike<number | bigint>[], outs: readonly { [i: number]: number | bigint }[], route: Route): void {
+  const { pid, lengths } = route;
+  const at = new Int32Array(route.numPartitions);
+  let r = 0;
+  sources.forEach((src, s) => {
+    const len = lengths[s]!;
+    for (let i = 0; i < len; i++) {
+      const p = pid[r++]!;
+      outs[p]![at[p]!++] = src[i]!;
+    }
+  });
+}
+
+function scatterNumbers<D extends NumberData>(sources: readonly D[], like: D, route: Route): D[] {
+  const make = like.constructor as new (length: number) => D;
+  const outs = Array.from(route.sizes, (size) => new make(size));
+  scatter(sources, outs, route);
+  return outs;
+}
+
+function scatterKeys(keys: readonly KeyColumn[], model: KeyColumn, route: Route): KeyColumn[] {
+  switch (model.kind) {
+    case 'u32':
+    case 'i32':
+    case 'f64':
+    case 'i64': {
+      const data = keys.map((k) => (k as { data: NumberData }).data);
+      return scatterNumbers(data, model.data, route).map((d) => ({ kind: model.kind, data: d }) as KeyColumn);
+    }
+    case 'dict': {
+      const columns = keys as readonly Extract<KeyColumn, { kind: 'dict' }>[];
+      const ids = columns.map((c) => c.ids);
+      const like: Ids = ids.every((x) => x instanceof Uint32Array) ? new Uint32Array(0) : new Int32Array(0);
+      const dictionary = columns[0]?.dictionary ?? model.dictionary;
+      return scatterNumbers<Ids>(ids, like, route).map((d) => ({ kind: 'dict', ids: d, dictionary }));
+    }
+    case 'utf8':
+      return scatterUtf8(keys as readonly Extract<KeyColumn, { kind: 'utf8' }>[], route);
+  }
+}
+
+function scatterUtf8(columns: readonly Extract<KeyColumn, { kind: 'utf8' }>[], route: Route): KeyColumn[] {
+  const { pid, lengths, numPartitions } = route;
+  const byteSizes = new Float64Array(numPartitions);
+  let r = 0;
+  columns.forEach(({ offsets }, c) => {
+    const len = lengths[c]!;
+    for (let i = 0; i < len; i++) byteSizes[pid[r++]!]! += offsets[i + 1]! - offsets[i]!;
+  });
+  const outOffsets = Array.from(route.sizes, (size) => new Int32Array(size + 1));
+  const outBytes = Array.from(byteSizes, (size) => new Uint8Array(size));
+  const row = new Int32Array(numPartitions);
+  r = 0;
+  columns.forEach(({ offsets, bytes }, c) => {
+    const len = lengths[c]!;
+    for (let i = 0; i < len; i++) {
+      const p = pid[r++]!;
+      const start = offsets[i]!;
+      const end = offsets[i + 1]!;
+      const to = outBytes[p]!;
+      const offs = outOffsets[p]!;
+      const j = row[p]!++;
+      // Byte by byte: a subarray to copy from would be an object per row.
+      let at = offs[j]!;
+      for (let b = start; b < end; b++) to[at++] = bytes[b]!;
+      offs[j + 1] = at;
+    }
+  });
+  return outOffsets.map((offsets, p) => ({ kind: 'utf8', offsets, bytes: outBytes[p]! }));
+}
+
+function scatterValues(values: readonly ValueColumn[], model: ValueColumn, keysOnly: boolean, route: Route): ValueColumn[] {
+  if (model.kind === 'stats') {
+    const stats = values as readonly Extract<ValueColumn, { kind: 'stats' }>[];
+    const field = (name: 'count' | 'mean' | 'min' | 'max' | 'stddev') => scatterNumbers(stats.map((s) => s[name]), model[name], route);
+    const count = field('count');
+    const mean = field('mean');
+    const min = field('min');
+    const max = field('max');
+    const stddev = field('stddev');
+    return count.map((c, p) => ({ kind: 'stats', count: c, mean: mean[p]!, min: min[p]!, max: max[p]!, stddev: stddev[p]! }));
+  }
+  if (keysOnly) return Array.from(route.sizes, () => ({ ...model, data: model.data.subarray(0, 0) }) as ValueColumn);
+  const data = values.map((v) => (v as { data: NumberData }).data);
+  return scatterNumbers(data, model.data, route).map((d) => ({ kind: model.kind, data: d }) as ValueColumn);
 }

@@ -124,9 +124,19 @@ export function fmix32(h: number): number {
 
 /** FNV-1a over the UTF-8 bytes of `s`, finished with fmix32. Stable across processes. */
 function hashString(s: string): number {
+  const bytes = textEncoder.encode(s);
+  return hashUtf8(bytes, 0, bytes.length);
+}
+
+/**
+ * The hash {@link hashKey} gives the string whose UTF-8 encoding is `bytes[start, end)`, read
+ * straight from the bytes (FNV-1a, finished with fmix32), so a column of UTF-8 keys is hashed
+ * without decoding a string per row.
+ */
+export function hashUtf8(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (const byte of textEncoder.encode(s)) {
-    h ^= byte;
+  for (let i = start; i < end; i++) {
+    h ^= bytes[i]!;
     h = Math.imul(h, 0x01000193);
   }
   return fmix32(h);

@@ -53,9 +53,14 @@ export class AggregatedDStream<K, R> extends DStream<Pair<K, R>> {
     return numPartitions === 1 ? out : out.partitionBy(numPartitions);
   }
 
-  /** The batch as kernel columns, or `undefined` to take the JS path. */
+  /**
+   * The batch's non-empty partitions as kernel columns, or `undefined` to take the JS path. In
+   * 'values' mode each record is a key: a columnar batch's records are `[key, value]` tuples and
+   * a decoded Arrow batch's are objects, structured keys for the JS path, so only row batches of
+   * numbers, bigints or strings become (key-only) columns.
+   */
   private columnsOf(batch: Batch<unknown>): readonly PairColumns[] | undefined {
-    if (this.mode === 'pairs' && batch.columns) return batch.columns;
+    if (this.mode === 'pairs' && batch.columns) return batch.columns.filter((c) => c.length > 0);
     if (batch.count() < MIN_ROWS_FOR_KERNELS) return undefined;
     const parts: PairColumns[] = [];
     for (const p of batch.partitions) {
