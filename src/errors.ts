@@ -19,6 +19,12 @@ export class GraphValidationError extends SluiceError {}
 /** A method was called in a context state that does not allow it (e.g. adding operations after start). */
 export class IllegalStateError extends SluiceError {}
 
+/**
+ * A kernel worker failed half way through a task on a window's state: that key partition of the
+ * window can no longer be trusted, so the window refuses every later batch (restart the stream).
+ */
+export class WindowStateLostError extends SluiceError {}
+
 /** An output operation failed on every attempt; the context stops with this error. */
 export class JobFailedError extends SluiceError {
   constructor(

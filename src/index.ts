@@ -51,4 +51,5 @@ export {
   GraphValidationError,
   IllegalStateError,
   JobFailedError,
+  WindowStateLostError,
 } from './errors.js';

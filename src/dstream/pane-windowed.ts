@@ -88,7 +88,7 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
     if (this.kind === 'kernel') this.engine ??= await this.ssc.kernelEngine();
     for (const { pane, parts } of pending) {
       this.moveTo(pane);
-      this.add(parts);
+      await this.add(parts);
     }
     this.moveTo((time - zero) / this.paneDuration);
     this.ingestedUpTo = time;
@@ -110,12 +110,12 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
     return columns;
   }
 
-  private add(parts: readonly PairColumns[] | readonly (readonly [K, unknown])[]): void {
+  private async add(parts: readonly PairColumns[] | readonly (readonly [K, unknown])[]): Promise<void> {
     if (this.kind === 'js') {
       this.backend ??= new JsPaneWindow<K>(this.reducer as Reducer<unknown, unknown>, this.numPanes);
       (this.backend as JsPaneWindow<K>).add(parts as readonly (readonly [K, unknown])[]);
     } else {
-      this.kernelWindow().add(parts as readonly PairColumns[]);
+      await this.kernelWindow().add(parts as readonly PairColumns[]);
     }
   }
 
@@ -128,11 +128,11 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
 
   private engine: KernelEngine | undefined;
 
-  private read(): Batch<Pair<K, R>> {
+  private async read(): Promise<Batch<Pair<K, R>>> {
     let batch: Batch<Pair<K, R>>;
     if (this.backend instanceof JsPaneWindow) batch = Batch.of(this.backend.result() as Pair<K, R>[]);
     else {
-      const result = this.backend?.result();
+      const result = await this.backend?.result();
       batch = result ? Batch.fromColumns<K, R>([result]) : Batch.empty();
     }
     return this.numPartitions === 1 ? batch : batch.partitionBy(this.numPartitions);
@@ -141,7 +141,7 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
   private columnsOf(batch: Batch<unknown>): readonly PairColumns[] | undefined {
     switch (this.input) {
       case 'pairs':
-        if (batch.columns) return batch.columns;
+        if (batch.columns) return batch.columns.filter((c) => c.length > 0);
         return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => pairColumnsOfRows(p as readonly [unknown, unknown][])));
       case 'values':
         return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => keyOnlyColumnsOf(p)));

@@ -8,9 +8,6 @@ import type { KernelExports } from './abi.js';
 import { loadKernels } from './wasm.js';
 import { KernelPool } from './pool.js';
 
-/** Rows below which a batch runs inline: a worker round trip must carry a millisecond of work. */
-export const PARALLEL_MIN_ROWS = 1 << 17;
-
 export interface KernelEngineOptions {
   /** Threads that share a big batch, the calling thread included (default: one per core); 0 or 1 runs everything inline. */
   workers?: number;
@@ -39,9 +36,25 @@ export class KernelEngine {
     return new KernelEngine(kernels, options.workers ?? availableParallelism(), target);
   }
 
-  /** The pool, when a batch of `rows` rows is worth splitting over workers; else `undefined` (run inline). */
-  poolFor(rows: number): KernelPool | undefined {
-    if (this.workers < 2 || rows < PARALLEL_MIN_ROWS || this.closed) return undefined;
+  /** Threads that may share a batch, the calling thread included (1: everything inline). */
+  get threads(): number {
+    return this.closed || this.pool?.broken ? 1 : Math.max(1, this.workers);
+  }
+
+  /**
+   * Key partitions of a stateful operator's kernel state, fixed when the operator first runs:
+   * one per thread, so that a big batch's partitions can run at once, each on its own state.
+   */
+  get statePartitions(): number {
+    return Math.max(1, this.workers);
+  }
+
+  /**
+   * The pool, for a batch split into `shares` shares (the calling thread takes one of them);
+   * `undefined` to run everything inline: one share, no workers, or a broken pool.
+   */
+  poolFor(shares: number): KernelPool | undefined {
+    if (shares < 2 || this.workers < 2 || this.closed) return undefined;
     // The calling thread takes a share too, so the pool has one thread fewer than `workers`.
     this.pool ??= new KernelPool(this.workers - 1, this.kernels.memory, this.target);
     // A pool whose worker failed is not used again: the kernels run on this thread instead.

@@ -1,8 +1,11 @@
 /**
  * One keyed aggregation operator (reduceByKey / countByValue with a built-in reducer) on the
  * kernels. Its table lives in kernel memory across batches: emptied, not freed, after each
- * batch, so a steady stream never regrows it. Big batches are split into row ranges aggregated
- * by the worker pool into per-worker partial tables, then merged; small ones run inline.
+ * batch, so a steady stream never regrows it. A batch worth a millisecond of work per thread or
+ * more (WorkEstimate) is split into row ranges aggregated by the worker pool into per-worker
+ * partial tables, then merged, as Spark combines map-side before the shuffle; smaller ones run
+ * inline. Its state lasts one batch, so no partition outlives a task: the stateful windows are
+ * what partition their state by key (PaneWindow).
  */
 import { Agg, ValueKind, type KeyKind } from './abi.js';
 import type { PairColumns } from '../batch/columns.js';
@@ -12,6 +15,10 @@ import { batchKeyForm, copyBatchIn, type KernelInput } from './keyed-input.js';
 import { exportColumns, type KeyForm } from './results.js';
 import { StringKeys } from './string-keys.js';
 import { keyBytes } from './transfer.js';
+import { WorkEstimate } from './work-estimate.js';
+
+/** A dictionary is kept across batches up to this many strings, whatever the batches use. */
+const MIN_STRINGS_KEPT = 65_536;
 
 interface Table {
   readonly ptr: number;
@@ -25,6 +32,7 @@ export class KeyedAggregation {
   private strings: StringKeys | undefined;
   private keyForm: KeyForm | undefined;
   private lastSize = 1024;
+  private readonly work = new WorkEstimate();
 
   constructor(
     private readonly engine: KernelEngine,
@@ -45,16 +53,42 @@ export class KeyedAggregation {
       const table = this.tableFor(inputs[0]!);
       for (const input of inputs) {
         if (input.values.kind !== table.valueKind) throw new TypeError(`reduceByKey(${this.reducer.name}): partitions of one batch have values of different types`);
-        await this.add(table, input);
+      }
+      try {
+        for (const input of inputs) await this.add(table, input);
+      } catch (error) {
+        // A failed attempt leaves nothing behind: the retry starts from empty tables.
+        k.aggClear(table.ptr);
+        for (const partial of this.partials) k.aggClear(partial);
+        throw error;
       }
       const size = k.aggSize(table.ptr);
       this.lastSize = Math.max(1024, size);
       const result = exportColumns(k, k.aggExport, table.ptr, size, table.keyKind, form, table.valueKind, this.reducer, this.strings?.strings);
       k.aggClear(table.ptr);
+      this.forgetStaleStrings(size);
       return result;
     } finally {
       for (const input of inputs) input.free();
     }
+  }
+
+  /**
+   * String ids only need to agree within a batch (the table is emptied after each), so once the
+   * dictionary holds many more strings than a batch uses (keys that churn: session ids, URLs),
+   * it is dropped and the next batch starts a fresh one: its memory follows the recent keys,
+   * not every key ever seen. A result keeps the string array it was made with.
+   */
+  private forgetStaleStrings(batchKeys: number): void {
+    if (this.strings && this.strings.strings.length > Math.max(MIN_STRINGS_KEPT, 4 * batchKeys)) {
+      this.strings.free();
+      this.strings = undefined;
+    }
+  }
+
+  /** Strings in the dictionary now (0 without string keys). */
+  get stringKeyCount(): number {
+    return this.strings?.strings.length ?? 0;
   }
 
   private tableFor(input: KernelInput): Table {
@@ -74,14 +108,14 @@ export class KeyedAggregation {
   private async add(table: Table, input: KernelInput): Promise<void> {
     const k = this.engine.kernels;
     const n = input.keys.length;
-    const pool = this.engine.poolFor(n);
+    const wanted = this.work.sharesFor(n, this.engine.threads);
+    const pool = this.engine.poolFor(wanted);
     if (!pool) {
-      k.aggAdd(table.ptr, input.keys.ptr, input.values.ptr, n);
+      this.work.time(n, () => k.aggAdd(table.ptr, input.keys.ptr, input.values.ptr, n));
       return;
     }
-    // The calling thread takes the first share itself (it would only wait otherwise), so
-    // `workers` threads in all share the batch, one per core.
-    const shares = pool.size + 1;
+    // The calling thread takes the first share itself (it would only wait otherwise).
+    const shares = Math.min(wanted, pool.size + 1);
     while (this.partials.length < pool.size) {
       const ptr = k.aggNew(table.keyKind, table.valueKind, this.reducer.aggMask, this.lastSize);
       if (ptr === 0) throw new RangeError('Sluice kernels are out of memory creating an aggregation table');
@@ -102,7 +136,7 @@ export class KeyedAggregation {
     const mine = range(0);
     let inlineError: unknown;
     try {
-      k.aggAdd(table.ptr, mine.keys, mine.values, mine.n);
+      this.work.time(mine.n, () => k.aggAdd(table.ptr, mine.keys, mine.values, mine.n));
     } catch (error) {
       inlineError = error;
     }
@@ -111,7 +145,7 @@ export class KeyedAggregation {
     if (inlineError !== undefined) throw inlineError;
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const partial of this.partials) {
+    for (const partial of this.partials.slice(0, shares - 1)) {
       k.aggMerge(table.ptr, partial);
       k.aggClear(partial);
     }

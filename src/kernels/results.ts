@@ -14,11 +14,16 @@ export type KeyForm = 'u32' | 'i32' | 'f64' | 'i64' | 'string';
 /** The export function of a table or a window: (handle, keysOut, count, sum, min, max, sumsq) → n. */
 export type ExportFn = (handle: number, keysOut: number, countOut: number, sumOut: number, minOut: number, maxOut: number, sumsqOut: number) => number;
 
+/**
+ * The entries of one table or window (`handle`, holding `size` keys), or of several that share
+ * a key and value kind (key partitions of one operator's state: `handle` and `size` as arrays),
+ * as one pair partition, the handles' entries one after another.
+ */
 export function exportColumns(
   k: KernelExports,
   exporter: ExportFn,
-  handle: number,
-  size: number,
+  handle: number | readonly number[],
+  size: number | readonly number[],
   keyKind: KeyKind,
   keyForm: KeyForm,
   valueKind: ValueKind,
@@ -26,21 +31,29 @@ export function exportColumns(
   strings: readonly string[] | undefined,
 ): PairColumns {
   const mask = reducer.aggMask;
+  const handles = typeof handle === 'number' ? [handle] : handle;
+  const sizes = typeof size === 'number' ? [size] : size;
+  const total = sizes.reduce((a, b) => a + b, 0);
   const blocks: number[] = [];
   const out = (needed: boolean, bytes: number): number => {
     if (!needed) return 0;
-    const ptr = allocOrThrow(k, size * bytes);
+    const ptr = allocOrThrow(k, total * bytes);
     blocks.push(ptr);
     return ptr;
   };
   try {
-    const keysOut = out(true, keyBytes(keyKind));
+    const kb = keyBytes(keyKind);
+    const keysOut = out(true, kb);
     const countOut = out((mask & Agg.COUNT) !== 0, 8);
     const sumOut = out((mask & Agg.SUM) !== 0, 8);
     const minOut = out((mask & Agg.MIN) !== 0, 8);
     const maxOut = out((mask & Agg.MAX) !== 0, 8);
     const sumsqOut = out((mask & Agg.SUMSQ) !== 0, 8);
-    const n = exporter(handle, keysOut, countOut, sumOut, minOut, maxOut, sumsqOut);
+    const at = (ptr: number, offset: number, bytes: number): number => (ptr === 0 ? 0 : ptr + offset * bytes);
+    let n = 0;
+    for (const h of handles) {
+      n += exporter(h, at(keysOut, n, kb), at(countOut, n, 8), at(sumOut, n, 8), at(minOut, n, 8), at(maxOut, n, 8), at(sumsqOut, n, 8));
+    }
     const integer = valueKind !== ValueKind.F64;
     const f64 = (ptr: number): Float64Array => copyOut(k, ptr, n, Float64Array);
     // Integer values come back as exact i64; i32 inputs are given back as numbers, as JS would sum them.
