@@ -7,7 +7,8 @@
  *
  * Semantics match a JS fold over the values in arrival order: `sum` is `a + b` (so `-0` stays
  * `-0` and NaN propagates), `min`/`max` are `Math.min`/`Math.max` (NaN wins, `-0 < +0`); integer
- * values (Arrow Int32/Int64, JS bigint) are summed exactly.
+ * values are summed exactly: Arrow Int32 as numbers, Arrow Int64 and JS bigints in 64-bit two's
+ * complement (past 2^63 − 1 a sum wraps, as Spark's LongType does).
  */
 import { Agg } from './kernels/abi.js';
 
@@ -47,21 +48,35 @@ const hasSum = (mask: number): boolean => (mask & Agg.SUM) !== 0;
 /** The JS path: folds one value into an accumulator, keeping only what `mask` asks for. */
 export function accumulate(acc: Accumulator | undefined, value: number, mask: number): Accumulator {
   if (acc === undefined) {
-    return { count: 1, sum: value, min: value, max: value, sumsq: value * value };
+    return { count: 1, sum: value, min: value, max: value, sumsq: square(value) };
   }
   acc.count += 1;
-  if (hasSum(mask)) acc.sum = (acc.sum as number) + value;
+  if (hasSum(mask)) acc.sum = add(acc.sum, value);
   if (mask & Agg.MIN) acc.min = minOf(acc.min, value);
   if (mask & Agg.MAX) acc.max = maxOf(acc.max, value);
-  if (mask & Agg.SUMSQ) acc.sumsq += value * value;
+  if (mask & Agg.SUMSQ) acc.sumsq += square(value);
   return acc;
+}
+
+/**
+ * `a + b`; bigints (Int64 values) in 64-bit two's complement, as the kernels and Spark's
+ * LongType sum them: past 2^63 − 1 a sum wraps.
+ */
+function add(a: number, b: number): number {
+  return typeof a === 'bigint' ? (BigInt.asIntN(64, a + (b as unknown as bigint)) as unknown as number) : a + b;
+}
+
+/** The square of a value as an f64, as the kernels keep the sum of squares (bigints too). */
+function square(value: number): number {
+  const x = Number(value);
+  return x * x;
 }
 
 /** The JS path: merges two partial accumulators of the same key. */
 export function mergeAccumulators(a: Accumulator, b: Accumulator, mask: number): Accumulator {
   return {
     count: a.count + b.count,
-    sum: hasSum(mask) ? (a.sum as number) + (b.sum as number) : a.sum,
+    sum: hasSum(mask) ? add(a.sum, b.sum) : a.sum,
     min: mask & Agg.MIN ? minOf(a.min, b.min) : a.min,
     max: mask & Agg.MAX ? maxOf(a.max, b.max) : a.max,
     sumsq: a.sumsq + b.sumsq,

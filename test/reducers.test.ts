@@ -48,11 +48,19 @@ describe('built-in reducers on row batches (JS path)', () => {
     expect(byKey((await testOperation(rows, (s) => s.reduceByKey(stats)))[0]!)).toEqual({ s: { count: 8, mean: 5, min: 2, max: 9, stddev: 2 } });
   });
 
-  it('sums bigint values exactly', async () => {
+  it('sums bigint values exactly in 64-bit two\'s complement, as the kernels and Spark\'s LongType', async () => {
     const big = 2n ** 62n;
-    // sum is typed for numbers; at run time it sums bigints exactly, as a + b would.
-    const out = await testOperation([[['k', big], ['k', 1n], ['k', big]]] as Pair<string, bigint>[][], (s) => s.reduceByKey(sum as never));
-    expect(out[0]).toEqual([['k', 2n * big + 1n]]);
+    // sum is typed for numbers; at run time it sums bigints exactly while the sum fits in i64...
+    const fits = await testOperation([[['k', big], ['k', 1n], ['k', big - 2n]]] as Pair<string, bigint>[][], (s) => s.reduceByKey(sum as never));
+    expect(fits[0]).toEqual([['k', 2n ** 63n - 1n]]);
+    // ...and wraps past 2^63 - 1, as an Int64 column does on the kernels
+    const wraps = await testOperation([[['k', big], ['k', 1n], ['k', big]]] as Pair<string, bigint>[][], (s) => s.reduceByKey(sum as never));
+    expect(wraps[0]).toEqual([['k', -(2n ** 63n) + 1n]]);
+  });
+
+  it('stats of bigint values: the sum of squares as f64, as on the kernels', async () => {
+    const out = await testOperation([[['k', 5n], ['k', 7n]]] as Pair<string, bigint>[][], (s) => s.reduceByKey(stats as never));
+    expect(out[0]).toEqual([['k', { count: 2, mean: 6, min: 5, max: 7, stddev: 1 }]]);
   });
 
   it('countByValue counts records, and groups structured records by value', async () => {

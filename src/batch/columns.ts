@@ -42,6 +42,9 @@ export interface PairColumns {
 
 const decoder = new TextDecoder();
 
+/** String.prototype.isWellFormed (Node 20; not in this TypeScript lib yet). */
+type WellFormed = string & { isWellFormed(): boolean };
+
 /** The key of row `i`, as a JS value (number, bigint or string). */
 export function keyAt(keys: KeyColumn, i: number): unknown {
   switch (keys.kind) {
@@ -176,7 +179,8 @@ export function keyColumnOf(keys: readonly unknown[]): KeyColumn | undefined {
     let used = 0;
     for (let i = 0; i < n; i++) {
       const s = keys[i];
-      if (typeof s !== 'string') return undefined;
+      // A lone surrogate has no UTF-8 form (it would become U+FFFD and merge with others): such keys stay on the JS path.
+      if (typeof s !== 'string' || !(s as WellFormed).isWellFormed()) return undefined;
       if (bytes.length - used < s.length * 3) {
         const grown = new Uint8Array(Math.max(bytes.length * 2, used + s.length * 3));
         grown.set(bytes.subarray(0, used));
@@ -559,4 +563,16 @@ function scatterValues(values: readonly ValueColumn[], model: ValueColumn, keysO
   if (keysOnly) return Array.from(route.sizes, () => ({ ...model, data: model.data.subarray(0, 0) }) as ValueColumn);
   const data = values.map((v) => (v as { data: NumberData }).data);
   return scatterNumbers(data, model.data, route).map((d) => ({ kind: model.kind, data: d }) as ValueColumn);
+}
+
+/**
+ * The partition with u32/i32 keys widened to f64 (the same JS numbers; other keys unchanged).
+ * Keys that come from JS rows take the column kind their values allow (u32 when all are
+ * non-negative integers), so batches of one stream may differ; state kept across batches, and
+ * the partitions of one batch, need one kind, and f64 holds them all.
+ */
+export function withF64Keys(part: PairColumns): PairColumns {
+  const keys = part.keys;
+  if (keys.kind !== 'u32' && keys.kind !== 'i32') return part;
+  return { length: part.length, keys: { kind: 'f64', data: Float64Array.from(keys.data) }, values: part.values };
 }

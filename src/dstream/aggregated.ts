@@ -4,7 +4,7 @@
  * the reducer's JS implementation, with the same results.
  */
 import { Batch, type Pair } from '../batch/batch.js';
-import { keyOnlyColumnsOf, pairColumnsOfRows, type PairColumns } from '../batch/columns.js';
+import { keyOnlyColumnsOf, pairColumnsOfRows, withF64Keys, type PairColumns } from '../batch/columns.js';
 import { KeyedAggregation } from '../kernels/keyed-aggregation.js';
 import { accumulate, mergeAccumulators, type Accumulator, type Reducer } from '../reducers.js';
 import type { Duration, Time } from '../time.js';
@@ -69,7 +69,9 @@ export class AggregatedDStream<K, R> extends DStream<Pair<K, R>> {
       if (!c) return undefined;
       parts.push(c);
     }
-    return parts;
+    // Partitions of one batch go into one table, so their number keys need one kind.
+    const kinds = new Set(parts.map((c) => c.keys.kind));
+    return kinds.size > 1 && !kinds.has('utf8') && !kinds.has('dict') && !kinds.has('i64') ? parts.map(withF64Keys) : parts;
   }
 
   private recordsAsPairs(batch: Batch<unknown>): Batch<Pair<K, unknown>> {

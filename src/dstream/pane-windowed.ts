@@ -6,7 +6,7 @@
  * the window is read at every slide.
  */
 import { Batch, type Pair } from '../batch/batch.js';
-import { keyOnlyColumnsOf, pairColumnsOfRows, valueColumnOf, type PairColumns } from '../batch/columns.js';
+import { keyOnlyColumnsOf, pairColumnsOfRows, valueColumnOf, withF64Keys, type PairColumns } from '../batch/columns.js';
 import { PaneWindow } from '../kernels/pane-window.js';
 import type { KernelEngine } from '../kernels/engine.js';
 import { JsPaneWindow } from '../kernels/js-pane-window.js';
@@ -142,9 +142,10 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
     switch (this.input) {
       case 'pairs':
         if (batch.columns) return batch.columns.filter((c) => c.length > 0);
-        return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => pairColumnsOfRows(p as readonly [unknown, unknown][])));
+        // Number keys from rows as f64, whatever this batch's happen to be (see withF64Keys).
+        return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => rowColumns(pairColumnsOfRows(p as readonly [unknown, unknown][]))));
       case 'values':
-        return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => keyOnlyColumnsOf(p)));
+        return allOrNothing(batch.partitions.filter((p) => p.length > 0).map((p) => rowColumns(keyOnlyColumnsOf(p))));
       case 'single': {
         // Every record under the key 0: a column of zeros beside the values, no tuple per record.
         const records = batch.collect();
@@ -164,6 +165,10 @@ export class PaneWindowedDStream<K, R> extends DStream<Pair<K, R>> {
         return batch.collect().map((r) => [0 as K, r] as const);
     }
   }
+}
+
+function rowColumns(c: PairColumns | undefined): PairColumns | undefined {
+  return c && withF64Keys(c);
 }
 
 function allOrNothing(parts: (PairColumns | undefined)[]): PairColumns[] | undefined {

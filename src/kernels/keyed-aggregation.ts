@@ -12,7 +12,7 @@ import type { PairColumns } from '../batch/columns.js';
 import type { Reducer } from '../reducers.js';
 import type { KernelEngine } from './engine.js';
 import { batchKeyForm, copyBatchIn, type KernelInput } from './keyed-input.js';
-import { exportColumns, type KeyForm } from './results.js';
+import { exportColumns } from './results.js';
 import { StringKeys } from './string-keys.js';
 import { keyBytes } from './transfer.js';
 import { WorkEstimate } from './work-estimate.js';
@@ -30,7 +30,6 @@ export class KeyedAggregation {
   private table: Table | undefined;
   private partials: number[] = [];
   private strings: StringKeys | undefined;
-  private keyForm: KeyForm | undefined;
   private lastSize = 1024;
   private readonly work = new WorkEstimate();
 
@@ -46,8 +45,8 @@ export class KeyedAggregation {
     const k = this.engine.kernels;
     const withValues = this.reducer.aggMask !== Agg.COUNT;
     const who = `reduceByKey(${this.reducer.name})`;
-    const form = batchKeyForm(parts, this.keyForm, who);
-    this.keyForm = form;
+    // The table lasts one batch, so a stream's key type may change between batches.
+    const form = batchKeyForm(parts, undefined, who);
     const inputs = copyBatchIn(k, parts, form, who, () => (this.strings ??= new StringKeys(k)), withValues);
     try {
       const table = this.tableFor(inputs[0]!);

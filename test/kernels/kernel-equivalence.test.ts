@@ -882,42 +882,41 @@ describe('string keys and the other kernel types', () => {
 // ---------------------------------------------------------------- known discrepancies
 
 // Found by the properties above and narrowed to minimal cases; reported to the engine's owners.
-// `it.fails` passes while the paths still differ: when one is fixed, its test fails here, and it
-// should become a plain `it` (and the property that steers around it can drop the workaround).
-describe('known discrepancies between the kernel and JS paths', () => {
-  it.fails('stats of bigint values: the JS path throws (BigInt sum of squares / n), the kernel path works', async () => {
+// Differences the properties found between the kernel and JS paths, fixed; each minimal input stays as a test.
+describe('kernel and JS paths agree where they once differed', () => {
+  it('stats of bigint values: both paths keep the sum of squares as f64', async () => {
     const rows: Pair<number, bigint>[] = [[1, 5n], [1, 7n]];
-    // Kernel: [[1, { count: 2, mean: 6, min: 5, max: 7, stddev: 1 }]]; JS path: TypeError "Cannot mix BigInt and other types".
+    // Both: [[1, { count: 2, mean: 6, min: 5, max: 7, stddev: 1 }]] (the JS path once threw "Cannot mix BigInt and other types").
     const kernel = await testOperation([arrow(rows, 'u32', 'i64')], (s) => s.reduceByKey(stats), { workers: 0 });
     const js = await testOperation([rows], (s) => s.reduceByKey(stats as never), { workers: 0 });
     expect(js).toEqual(kernel);
   });
 
-  it.fails('a bigint sum past 2^63: the kernel wraps (docs/kernels.md), the JS path does not (test/reducers.test.ts)', async () => {
+  it('a bigint sum past 2^63 wraps in i64 on both paths, as Spark\'s LongType', async () => {
     const rows: Pair<number, bigint>[] = [[1, 2n ** 62n], [1, 2n ** 62n]];
-    // Kernel: [[1, -(2n ** 63n)]]; JS path: [[1, 2n ** 63n]]. The README says "summed exactly in i64".
+    // Both: [[1, -(2n ** 63n)]] (the JS path once gave 2n ** 63n).
     const [kernel] = await testOperation([arrow(rows, 'u32', 'i64')], (s) => s.reduceByKey(sum), { workers: 0 });
     const [js] = await testOperation([rows], (s) => s.reduceByKey(sum as never), { workers: 0 });
     expect(js).toEqual(kernel);
   });
 
-  it.fails('number keys of row batches: a stream whose batches switch between u32 and f64 columns is refused', async () => {
-    // Batch 1's keys are all u32, batch 2's are not: the kernel path throws "keys changed from
-    // u32 to f64 between batches"; the JS path (and Arrow Float64 keys) take both.
+  it('number keys of row batches: a stream whose batches switch between u32 and f64 columns is taken', async () => {
+    // Batch 1's keys are all u32, batch 2's are not: the kernel path once threw "keys changed from
+    // u32 to f64 between batches"; a reduceByKey table lasts one batch, so it now takes both.
     const b1 = Array.from({ length: 4096 }, (_, i): Pair<number, number> => [i % 10, 1]);
     const b2 = Array.from({ length: 4096 }, (_, i): Pair<number, number> => [(i % 10) - 0.5, 1]);
     const out = await testOperation([b1, b2], (s) => s.reduceByKey(sum), { workers: 0 });
     expect(out.map((b) => b.length)).toEqual([10, 10]);
   });
 
-  it.fails('number keys of row batches in a window: any batch size, u32 then f64 keys is refused', async () => {
-    // "Window sum: keys changed from u32 to f64 between batches"; the same for countByValueAndWindow([1, 2], [-1.5]).
+  it('number keys of row batches in a window: u32 then f64 keys are taken (rows give f64 keys)', async () => {
+    // Once "Window sum: keys changed from u32 to f64 between batches": number keys from rows are now f64 in windows.
     const out = await testOperation([[[1, 1]], [[-1.5, 2]]] as Pair<number, number>[][], (s) => s.reduceByKeyAndWindow(sum, Seconds(2)), { workers: 0 });
     expect(out.map((b) => new Map(b))).toEqual([new Map([[1, 1]]), new Map([[1, 1], [-1.5, 2]])]);
   });
 
-  it.fails('string keys with lone surrogates: the kernel path (UTF-8) merges them into U+FFFD, the JS path keeps them apart', async () => {
-    // Kernel (4096 records): [['\uFFFD', 4096]]; JS path (4 records): [['\uD801', 2], ['\uD800', 2]].
+  it('string keys with lone surrogates stay apart (they have no UTF-8 form: the JS path takes them)', async () => {
+    // The kernel path once gave [['\uFFFD', 4096]] for 4096 records; the JS path [['\uD801', 2], ['\uD800', 2]] for 4.
     const records = Array.from({ length: 4096 }, (_, i) => (i % 2 ? '\uD800' : '\uD801'));
     const [kernel] = await testOperation([records], (s) => s.countByValue(), { workers: 0 });
     const [js] = await testOperation([records.slice(0, 4)], (s) => s.countByValue(), { workers: 0 });
