@@ -16,6 +16,7 @@ import { exportColumns } from './results.js';
 import { StringKeys } from './string-keys.js';
 import { keyBytes } from './transfer.js';
 import { WorkEstimate } from './work-estimate.js';
+import { alongside } from './alongside.js';
 
 /** A dictionary is kept across batches up to this many strings, whatever the batches use. */
 const MIN_STRINGS_KEPT = 65_536;
@@ -133,17 +134,7 @@ export class KeyedAggregation {
       if (r.n > 0) tasks.push(pool.run({ op: 'aggAdd', table: this.partials[share - 1]!, ...r }));
     }
     const mine = range(0);
-    let inlineError: unknown;
-    try {
-      this.work.time(mine.n, () => k.aggAdd(table.ptr, mine.keys, mine.values, mine.n));
-    } catch (error) {
-      inlineError = error;
-    }
-    // Every task must have finished with the shared input before it is freed, even on failure.
-    const settled = await Promise.allSettled(tasks);
-    if (inlineError !== undefined) throw inlineError;
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await alongside(tasks, () => this.work.time(mine.n, () => k.aggAdd(table.ptr, mine.keys, mine.values, mine.n)));
     for (const partial of this.partials.slice(0, shares - 1)) {
       k.aggMerge(table.ptr, partial);
       k.aggClear(partial);

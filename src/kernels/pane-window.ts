@@ -16,6 +16,7 @@ import type { PairColumns } from '../batch/columns.js';
 import type { Reducer } from '../reducers.js';
 import type { KernelEngine } from './engine.js';
 import type { KernelPool } from './pool.js';
+import { alongside } from './alongside.js';
 import { batchKeyForm, copyBatchIn, type KernelInput } from './keyed-input.js';
 import { exportColumns, type KeyForm } from './results.js';
 import { StringKeys } from './string-keys.js';
@@ -183,18 +184,8 @@ export class PaneWindow {
       };
       const remote: Promise<void>[] = [];
       for (let r = 1; r < ranges; r++) remote.push(pool!.run(task(r)));
-      let inlineError: unknown;
-      try {
-        const t = task(0);
-        this.work.time(t.n, () => k.partition(t.keyKind, t.valueKind, t.keys, t.values, t.n, t.parts, t.keysOut, t.valuesOut, t.offsets));
-      } catch (error) {
-        inlineError = error;
-      }
-      // Every task must be done with the buffers before they may be freed, even on failure.
-      const settled = await Promise.allSettled(remote);
-      if (inlineError !== undefined) throw inlineError;
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw failed.reason;
+      const t = task(0);
+      await alongside(remote, () => this.work.time(t.n, () => k.partition(t.keyKind, t.valueKind, t.keys, t.values, t.n, t.parts, t.keysOut, t.valuesOut, t.offsets)));
       const words = new Uint32Array(k.memory.buffer, offsets, (ranges * stride) / 4);
       const slices: RowSlice[][] = [];
       for (let r = 0; r < ranges; r++) {
