@@ -573,8 +573,9 @@ async function runWithWorkers<U>(
 
 describe('big batches on the worker pool (workers: 2) equal the inline run', () => {
   // The engine splits a batch only into tasks of about a millisecond of kernel work (its speed
-  // measured on earlier batches; ~400K rows/ms assumed before), so the batches are 2^19 and 2^20
-  // rows, and each run checks that the pool did work. Rows are drawn from fast-check values by
+  // measured on earlier batches; ~400K rows/ms assumed before), so the batches are 2^20 rows
+  // (2^19 rows of a few keys ran in about a millisecond: inline, and the pool check failed),
+  // and each run checks that the pool did work. Rows are drawn from fast-check values by
   // a seeded generator; a failure is reported as found, not shrunk (a run takes about a second).
   const bigBatch = fc.record({
     seed: fc.integer(),
@@ -585,12 +586,12 @@ describe('big batches on the worker pool (workers: 2) equal the inline run', () 
   const tableOf = (keys: Uint32Array | Float64Array, values: Float64Array | BigInt64Array): Table =>
     new Table({ key: makeVector(keys), value: makeVector(values) });
 
-  it('reduceByKey(stats), 2 × 2^19 rows of f64 values, u32 keys: count/min/max exact, mean/stddev close', async () => {
+  it('reduceByKey(stats), 2 × 2^20 rows of f64 values, u32 keys: count/min/max exact, mean/stddev close', async () => {
     await fc.assert(
       fc.asyncProperty(bigBatch, async ({ seed, distinct, values }) => {
         const rnd = prng(seed);
         const batches = Array.from({ length: 2 }, () => {
-          const keys = Uint32Array.from({ length: 1 << 19 }, () => Math.floor(rnd() * distinct));
+          const keys = Uint32Array.from({ length: 1 << 20 }, () => Math.floor(rnd() * distinct));
           return { keys, values: Float64Array.from(keys, () => values[Math.floor(rnd() * values.length)]!) };
         });
         const tables = batches.map((b) => tableOf(b.keys, b.values));
@@ -817,7 +818,7 @@ describe('countByWindow and reduceByWindow (one key, on the kernels) = the JS wi
 });
 
 describe('a window on the worker pool (workers: 2, state split by key) equals the inline run', () => {
-  it('reduceByKeyAndWindow(stats), 2 × 2^19 rows of f64 values, u32 keys', async () => {
+  it('reduceByKeyAndWindow(stats), 2 × 2^20 rows of f64 values, u32 keys', async () => {
     const input = fc.record({
       seed: fc.integer(),
       distinct: fc.integer({ min: 1, max: 20_000 }),
@@ -827,7 +828,7 @@ describe('a window on the worker pool (workers: 2, state split by key) equals th
       fc.asyncProperty(input, async ({ seed, distinct, values }) => {
         const rnd = prng(seed);
         const batches = Array.from({ length: 2 }, () => {
-          const keys = Uint32Array.from({ length: 1 << 19 }, () => Math.floor(rnd() * distinct));
+          const keys = Uint32Array.from({ length: 1 << 20 }, () => Math.floor(rnd() * distinct));
           return { keys, values: Float64Array.from(keys, () => values[Math.floor(rnd() * values.length)]!) };
         });
         const tables: TestBatch<unknown>[] = batches.map((b) => new Table({ key: makeVector(b.keys), value: makeVector(b.values) }));
