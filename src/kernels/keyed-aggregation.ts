@@ -108,14 +108,13 @@ export class KeyedAggregation {
   private async add(table: Table, input: KernelInput): Promise<void> {
     const k = this.engine.kernels;
     const n = input.keys.length;
-    const wanted = this.work.sharesFor(n, this.engine.threads);
-    const pool = this.engine.poolFor(wanted);
+    const shares = this.work.sharesFor(n, this.engine.threads); // at most engine.threads = pool.size + 1
+    const pool = this.engine.poolFor(shares);
     if (!pool) {
       this.work.time(n, () => k.aggAdd(table.ptr, input.keys.ptr, input.values.ptr, n));
       return;
     }
     // The calling thread takes the first share itself (it would only wait otherwise).
-    const shares = Math.min(wanted, pool.size + 1);
     while (this.partials.length < pool.size) {
       const ptr = k.aggNew(table.keyKind, table.valueKind, this.reducer.aggMask, this.lastSize);
       if (ptr === 0) throw new RangeError('Sluice kernels are out of memory creating an aggregation table');

@@ -92,7 +92,7 @@ export class PaneWindow {
       }
       this.keyForm = form;
       const rows = inputs.reduce((n, input) => n + input.keys.length, 0);
-      // Partitioning and adding cost about the same per row: the partition pass is one share, the adds another.
+      // One estimate serves both passes: partitioning and adding cost about the same per row.
       const shares = this.work.sharesFor(rows, this.engine.threads);
       const pool = this.engine.poolFor(shares);
       const P = state.wins.length;
@@ -149,7 +149,7 @@ export class PaneWindow {
     const kb = keyBytes(state.keyKind);
     const vb = state.valueKind === ValueKind.I32 ? 4 : 8;
     const withValues = input.values.ptr !== 0;
-    const ranges = pool ? Math.min(shares, pool.size + 1) : 1;
+    const ranges = pool ? shares : 1; // shares <= engine.threads = pool.size + 1
     const blocks: number[] = [];
     const free = () => {
       for (const b of blocks) k.free(b);

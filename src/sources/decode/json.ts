@@ -186,13 +186,18 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
     for (let f = 0; f < this.nf; f++) if (state[f] === FIELD_STATE_BAD) throw new RecordError(this.badReason[f]!);
   }
 
+  /** Field `f` holds a value that does not fit its type, for `reason`, unless a later duplicate key replaces it. */
+  private markBad(f: number, reason: string): void {
+    this.state[f] = FIELD_STATE_BAD;
+    this.badReason[f] = reason;
+  }
+
   /**
    * Field `f`'s value at `i` does not fit its type (`reason`): marks the field bad and skips the
    * value (which must still be valid JSON); returns the offset after it.
    */
   private badValue(f: number, reason: RecordError, buf: Uint8Array, i: number, n: number): number {
-    this.state[f] = FIELD_STATE_BAD;
-    this.badReason[f] = reason.reason;
+    this.markBad(f, reason.reason);
     try {
       return this.skipValue(buf, i, n, 0);
     } catch (e) {
@@ -295,11 +300,12 @@ export class JsonScanDecoder<T = unknown> implements Decoder<T> {
         const code = storeNumber(col, row, this.num, this.numIsInt, buf, start, i);
         if (code !== STORED) {
           const text = latin1(buf, start, i);
-          this.state[f] = FIELD_STATE_BAD;
-          this.badReason[f] =
+          this.markBad(
+            f,
             code === NOT_INTEGER
               ? `json: expected an integer for "${this.names[f]}" at byte ${start}, got ${text}`
-              : `json: ${text} out of range for ${this.types[f]} "${this.names[f]}" at byte ${start}`;
+              : `json: ${text} out of range for ${this.types[f]} "${this.names[f]}" at byte ${start}`,
+          );
           return i;
         }
       }
